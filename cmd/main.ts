@@ -1,0 +1,76 @@
+// rkt's entry point. Hidden stage1 entrypoints are dispatched before anything else loads (runc's
+// `init`, rkt's multicall), then global flags, help, strict flag checks and the command itself.
+// This is the one place that turns errors into output and exit codes (254 for rkt's own failures).
+import { runCommand, type CommandDef } from "citty";
+import { RktError, UsageError } from "../core/errors.ts";
+import { formatError, setDebug } from "../core/log.ts";
+import { splitGlobals } from "./_globals.ts";
+import { renderHelp, usageLine } from "./_help.ts";
+import { checkFlags, setGlobals } from "./_shared.ts";
+import { commands, summaries } from "./commands.ts";
+
+/** Commands that parse their own argv (rkt's positional per-app flags), not through citty's flags. */
+const SELF_PARSED = new Set(["run", "prepare"]);
+
+const root: CommandDef<any> = {
+  meta: { description: "rkt, the application container runner.\n\nA CLI for running app containers on Linux." },
+  subCommands: commands,
+};
+
+/** Finds the command a user typed: its path (["image","rm"]), definition and remaining argv. */
+async function resolveCommand(argv: string[]) {
+  const path: string[] = [];
+  let cmd: CommandDef<any> = root;
+  let rest = argv;
+  for (;;) {
+    const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
+    if (!subs) break;
+    const idx = rest.findIndex((a) => !a.startsWith("-"));
+    if (idx < 0 || rest.slice(0, idx).includes("--")) break;
+    const name = rest[idx]!;
+    const sub = subs[name];
+    if (!sub) throw new UsageError(`unknown command "${name}" for "rkt${path.map((p) => " " + p).join("")}"`);
+    path.push(name);
+    cmd = await (typeof sub === "function" ? (sub as () => Promise<CommandDef<any>>)() : sub);
+    rest = [...rest.slice(0, idx), ...rest.slice(idx + 1)];
+  }
+  return { path, cmd, rest };
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0]?.startsWith("_stage1-")) {
+    const { dispatch } = await import("../stage1/entrypoints/table.ts");
+    return dispatch(argv);
+  }
+  let path: string[] = [];
+  let cmd: CommandDef<any> = root;
+  try {
+    const { globals, rest: afterGlobals } = splitGlobals(argv);
+    setDebug(globals.debug);
+    setGlobals(globals);
+    const resolved = await resolveCommand(afterGlobals);
+    ({ path, cmd } = resolved);
+    const rest = resolved.rest;
+    const beforeDashes = rest.slice(0, rest.includes("--") ? rest.indexOf("--") : rest.length);
+    if (beforeDashes.includes("--help") || beforeDashes.includes("-h")) {
+      process.stdout.write(await renderHelp(path, cmd, path.length === 0 ? summaries : undefined));
+      return 0;
+    }
+    if (path.length === 0 || (cmd.subCommands && !cmd.run)) {
+      process.stderr.write(await renderHelp(path, cmd, path.length === 0 ? summaries : undefined));
+      return 2;
+    }
+    if (!SELF_PARSED.has(path[0]!)) {
+      const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
+      checkFlags(rest, args ?? {});
+    }
+    const { result } = await runCommand(cmd, { rawArgs: rest });
+    return typeof result === "number" ? result : 0;
+  } catch (err) {
+    process.stderr.write(formatError(err) + "\n");
+    if (err instanceof UsageError) process.stderr.write(`Usage: ${await usageLine(path, cmd)}\n`);
+    return err instanceof RktError ? err.exitCode : 254;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

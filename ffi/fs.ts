@@ -1,0 +1,67 @@
+// File-level host operations stage0 needs beyond node:fs: open with raw flags (O_DIRECTORY for
+// pod locks), flock, fsync, close-on-exec control and rename without replacing.
+import { ptr } from "bun:ffi";
+import { cstr } from "./cstr.ts";
+import { check, libc } from "./libc.ts";
+import { AT_FDCWD, F_GETFD, F_SETFD, FD_CLOEXEC, LOCK, O, RENAME } from "./constants.ts";
+import { SyscallError, flagNames } from "./errors.ts";
+
+/** open(2) with raw flags; returns the fd. */
+export function openFd(path: string, flags: number, mode = 0): number {
+  const p = cstr(path);
+  return check(libc.open(p, flags, mode), { syscall: "open", path, flags: flagNames(flags, O) });
+}
+
+/** close(2). */
+export function closeFd(fd: number): void {
+  check(libc.close(fd), { syscall: "close", path: `fd ${fd}` });
+}
+
+/** fsync(2). */
+export function fsyncFd(fd: number, path = `fd ${fd}`): void {
+  check(libc.fsync(fd), { syscall: "fsync", path });
+}
+
+/**
+ * flock(2). With LOCK_NB, returns false when another holder has the lock (EWOULDBLOCK) instead of
+ * throwing, so callers can probe lock state as rkt's pod state machine does.
+ */
+export function flock(fd: number, op: number, path = `fd ${fd}`): boolean {
+  const ret = libc.flock(fd, op);
+  if (ret === 0) return true;
+  try {
+    check(ret, { syscall: "flock", path, flags: flagNames(op, LOCK) });
+  } catch (e) {
+    if (e instanceof SyscallError && e.code === "EAGAIN" && op & LOCK.LOCK_NB) return false;
+    throw e;
+  }
+  return true;
+}
+
+/** Sets or clears FD_CLOEXEC (stage1 keeps the pod lock fd across execve). */
+export function setCloexec(fd: number, on: boolean): void {
+  const cur = check(libc.fcntl(fd, F_GETFD, 0), { syscall: "fcntl(F_GETFD)", path: `fd ${fd}` });
+  const next = on ? cur | FD_CLOEXEC : cur & ~FD_CLOEXEC;
+  check(libc.fcntl(fd, F_SETFD, next), { syscall: "fcntl(F_SETFD)", path: `fd ${fd}` });
+}
+
+/** renameat2 syscall number: include/uapi/asm-generic/unistd.h (aarch64) / arch/x86/entry/syscalls. */
+const SYS_renameat2 = process.arch === "arm64" ? 276 : 316;
+
+/**
+ * rename(2) that fails with EEXIST instead of replacing `to` (RENAME_NOREPLACE). Through syscall()
+ * so it works on libcs without a renameat2 wrapper.
+ */
+export function renameNoReplace(from: string, to: string): void {
+  const a = cstr(from);
+  const b = cstr(to);
+  const cwd = BigInt.asUintN(64, BigInt(AT_FDCWD));
+  check(libc.syscall(SYS_renameat2, cwd, ptr(a), cwd, ptr(b), RENAME.RENAME_NOREPLACE), {
+    syscall: "renameat2",
+    path: from,
+    target: to,
+    flags: "RENAME_NOREPLACE",
+  });
+}
+
+export { LOCK, O };

@@ -1,0 +1,11 @@
+// Builds dist/rkt: one self-contained linux-x64 executable (bun build --compile), the version baked
+// in with --define so `rkt version` needs no package.json at run time.
+import { $ } from "bun";
+import pkg from "../package.json";
+
+const root = new URL("..", import.meta.url).pathname;
+const version = process.env.RKT_VERSION ?? pkg.version;
+const outfile = process.argv[2] ?? `${root}dist/rkt`;
+
+await $`bun build --compile --minify --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
+console.log(`built ${outfile} (rkt ${version})`);
