@@ -45,6 +45,13 @@ export function setCloexec(fd: number, on: boolean): void {
   check(libc.fcntl(fd, F_SETFD, next), { syscall: "fcntl(F_SETFD)", path: `fd ${fd}` });
 }
 
+/** mknod(2): `dev` is makedev(major, minor) as glibc encodes it. */
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  const dev =
+    (BigInt(major & 0xfff) << 8n) | (BigInt(major & ~0xfff) << 32n) | BigInt(minor & 0xff) | (BigInt(minor & ~0xff) << 12n);
+  check(libc.mknod(cstr(path), mode, dev), { syscall: "mknod", path });
+}
+
 /** renameat2 syscall number: include/uapi/asm-generic/unistd.h (aarch64) / arch/x86/entry/syscalls. */
 const SYS_renameat2 = process.arch === "arm64" ? 276 : 316;
 

@@ -4,7 +4,7 @@
 import { dlopen, FFIType, read, type Pointer } from "bun:ffi";
 import { SyscallError, type SyscallErrorInit } from "./errors.ts";
 
-const { i32, u64, ptr, cstring } = FFIType;
+const { i32, i64, u64, ptr, cstring } = FFIType;
 
 const LIBC = process.env.RKT_LIBC ?? "libc.so.6";
 
@@ -27,6 +27,9 @@ export const libc = dlopen(LIBC, {
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   syscall: { args: [u64, u64, u64, u64, u64, u64], returns: i32 },
   mknod: { args: [ptr, i32, u64], returns: i32 },
+  lsetxattr: { args: [ptr, ptr, ptr, u64, i32], returns: i32 },
+  lgetxattr: { args: [ptr, ptr, ptr, u64], returns: i64 },
+  llistxattr: { args: [ptr, ptr, u64], returns: i64 },
   getpid: { args: [], returns: i32 },
   getuid: { args: [], returns: i32 },
   geteuid: { args: [], returns: i32 },
