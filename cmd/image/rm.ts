@@ -1,0 +1,34 @@
+// `rkt image rm IMAGE…`: by ID prefix or name (every image of that name); goes on past failures.
+import { defineCommand } from "citty";
+import { RktError, messageOf } from "../../core/errors.ts";
+import { removeImage } from "../../core/image/remove.ts";
+import { resolveStoredAll } from "../../core/image/resolve.ts";
+import { ImageStore } from "../../core/store/store.ts";
+import { stderr } from "../../core/log.ts";
+import { getGlobals, positionals } from "../_shared.ts";
+
+export default defineCommand({
+  meta: { name: "rm", description: "Remove one or more images with the given IDs or image names from the local store" },
+  args: { images: { type: "positional", required: true, valueHint: "IMAGE..." } },
+  async run({ args }) {
+    const images = positionals(args);
+    if (images.length === 0) throw new RktError("image rm needs at least one image ID or name");
+    using store = ImageStore.open(getGlobals().dir);
+    let failed = 0;
+    const done = new Set<string>();
+    for (const arg of images) {
+      try {
+        for (const key of resolveStoredAll(store, arg)) {
+          if (done.has(key)) continue;
+          await removeImage(store, key);
+          done.add(key);
+          console.log(`successfully removed aci for image: "${key}"`);
+        }
+      } catch (e) {
+        failed++;
+        stderr(`cannot remove image "${arg}": ${messageOf(e)}`);
+      }
+    }
+    if (failed > 0) throw new RktError(`${failed} image(s) cannot be removed`);
+  },
+});

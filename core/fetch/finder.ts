@@ -1,0 +1,67 @@
+// Turns what a user typed into an image in the store, with rkt's rules for what a string is
+// (cli.md "Image reference forms") and its pull-policy table (image-fetching-behavior.md).
+import { existsSync, statSync } from "node:fs";
+import { FetchError, NotFoundError, UsageError } from "../errors.ts";
+import { parseAppString } from "../schema/types.ts";
+import { looksLikeImageID } from "../store/keys.ts";
+import type { ImageStore } from "../store/store.ts";
+import { fetchFile, localPath } from "./file.ts";
+import type { SignatureCheck } from "./signature.ts";
+
+export type PullPolicy = "new" | "update" | "never";
+
+export type ImageRef =
+  | { kind: "id"; id: string }
+  | { kind: "path"; path: string }
+  | { kind: "http"; url: string }
+  | { kind: "docker"; ref: string }
+  | { kind: "name"; name: string; labels: Record<string, string> };
+
+/** Parses `--pull-policy`. */
+export function parsePullPolicy(v: string): PullPolicy {
+  if (v === "new" || v === "update" || v === "never") return v;
+  throw new UsageError(`invalid --pull-policy "${v}": expected new, update or never`);
+}
+
+/** Classifies an image argument as rkt's finder does. */
+export function classifyImage(arg: string): ImageRef {
+  if (looksLikeImageID(arg)) return { kind: "id", id: arg };
+  if (arg.startsWith("file://")) return { kind: "path", path: localPath(arg) };
+  if (/^https?:\/\//.test(arg)) return { kind: "http", url: arg };
+  if (/^(docker:|docker-archive:|oci-archive:|oci:)/.test(arg)) return { kind: "docker", ref: arg };
+  if (existsSync(arg) && statSync(arg).isFile()) return { kind: "path", path: localPath(arg) };
+  if (/^(\/|\.\.?\/)/.test(arg) || arg.endsWith(".aci")) return { kind: "path", path: localPath(arg) };
+  const app = parseAppString(arg);
+  return { kind: "name", name: app.name, labels: app.labels };
+}
+
+export interface FinderContext {
+  store: ImageStore;
+  pullPolicy: PullPolicy;
+  /** how the signature of this image is checked */
+  signature: SignatureCheck;
+}
+
+/** Makes sure the image named by `arg` is in the store and returns its key. */
+export async function findImage(arg: string, ctx: FinderContext): Promise<string> {
+  const ref = classifyImage(arg);
+  switch (ref.kind) {
+    case "id":
+      return ctx.store.resolveKey(ref.id);
+    case "path":
+      return fetchFile(ctx.store, ref.path, ctx.signature);
+    case "name": {
+      if (ctx.pullPolicy !== "update") {
+        const found = ctx.store.findByName(ref.name, ref.labels);
+        if (found) return found.key;
+      }
+      if (ctx.pullPolicy === "never") throw new NotFoundError(`image "${arg}" is not in the store (--pull-policy=never)`);
+      // TODO(#4): appc meta discovery.
+      throw new FetchError(`cannot fetch image "${arg}": image discovery is not implemented yet; fetch it from a file or import it first`);
+    }
+    case "http":
+    case "docker":
+      // TODO(#4): remote fetchers.
+      throw new FetchError(`cannot fetch image "${arg}": ${ref.kind} images are not implemented yet`);
+  }
+}

@@ -1,0 +1,44 @@
+// `rkt image rm` and `rkt image gc`: images leave the index first, then their files; tree stores
+// go only when no pod references them (a prepared pod keeps running after its image is removed).
+import { lock } from "../lock.ts";
+import type { ImageStore } from "../store/store.ts";
+import { referencedTrees } from "./references.ts";
+
+/** Removes an image and the tree stores rendered for it that no pod uses. */
+export async function removeImage(store: ImageStore, key: string): Promise<void> {
+  await store.removeImage(key);
+  const used = referencedTrees(store.paths);
+  for (const id of store.treeIDs()) {
+    if (store.treeImage(id) === key && !used.has(id)) await store.removeTree(id);
+  }
+}
+
+export interface GcResult {
+  removedTrees: string[];
+  removedImages: string[];
+}
+
+/**
+ * Removes tree stores no pod references, then images not used within `graceMs`. Holds the prepare
+ * lock exclusively so no pod is being prepared on top of a tree being deleted (layout.md §1).
+ */
+export async function gcImages(store: ImageStore, graceMs: number): Promise<GcResult> {
+  using _ = await lock(store.paths.prepareLock, { create: true });
+  const used = referencedTrees(store.paths);
+  const removedTrees: string[] = [];
+  for (const id of store.treeIDs()) {
+    if (!used.has(id)) {
+      await store.removeTree(id);
+      removedTrees.push(id);
+    }
+  }
+  const removedImages: string[] = [];
+  const cutoff = Date.now() - graceMs;
+  for (const info of store.list()) {
+    if (info.lastUsed.getTime() < cutoff) {
+      await store.removeImage(info.key);
+      removedImages.push(info.key);
+    }
+  }
+  return { removedTrees, removedImages };
+}
