@@ -35,6 +35,7 @@ export const libc = dlopen(LIBC, {
   geteuid: { args: [], returns: i32 },
   kill: { args: [i32, i32], returns: i32 },
   setsid: { args: [], returns: i32 },
+  pipe2: { args: [ptr, i32], returns: i32 },
   strerror: { args: [i32], returns: cstring },
 }).symbols;
 

@@ -1,0 +1,8 @@
+// Per-arch syscall numbers for calls that glibc lacks a wrapper for (or that musl lacks), used via
+// syscall(2). Sources: arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h.
+const ARM64 = process.arch === "arm64";
+
+/** pivot_root(2): glibc has no wrapper. */
+export const SYS_pivot_root = ARM64 ? 41 : 155;
+/** close_range(2): glibc ≥ 2.34 only. */
+export const SYS_close_range = 436;
