@@ -1,0 +1,47 @@
+// Pod state transitions, each one atomic rename(2) of the pod directory while its lock is held
+// (rkt's pkg/pod and stage0): embryo → prepare → prepared | run → exited-garbage → deleted;
+// prepare/prepared → garbage. The lock fd follows the directory across renames.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PodStateError } from "../errors.ts";
+import { tryLock, type FileLock } from "../lock.ts";
+import type { DataPaths, PodStateDir } from "../paths.ts";
+import { newPodUuid } from "./uuid.ts";
+
+/** A pod directory this process holds the lock of. */
+export interface LockedPod {
+  uuid: string;
+  dir: PodStateDir;
+  path: string;
+  lock: FileLock;
+}
+
+/**
+ * Creates `pods/embryo/<uuid>`, locks it and moves it to `prepare/` (rkt's NewPod): from then on
+ * an interrupted prepare shows as "aborted prepare" and gc collects it. Writes `pod-created`.
+ */
+export function createPod(paths: DataPaths, uuid = newPodUuid()): LockedPod {
+  for (const d of ["embryo", "prepare"] as const) mkdirSync(join(paths.pods, d), { recursive: true, mode: 0o750 });
+  const embryo = paths.podDir("embryo", uuid);
+  mkdirSync(embryo, { mode: 0o750 });
+  const lock = tryLock(embryo);
+  if (!lock) throw new PodStateError(uuid, "embryo", "an unlocked new pod");
+  writeFileSync(join(embryo, "pod-created"), "");
+  const pod: LockedPod = { uuid, dir: "embryo", path: embryo, lock };
+  return movePod(paths, pod, "prepare");
+}
+
+/** Renames a locked pod's directory into state directory `to`; returns the moved pod. */
+export function movePod(paths: DataPaths, pod: LockedPod, to: PodStateDir): LockedPod {
+  const target = paths.podDir(to, pod.uuid);
+  mkdirSync(join(paths.pods, to), { recursive: true, mode: 0o750 });
+  renameSync(pod.path, target);
+  return { ...pod, dir: to, path: target };
+}
+
+/** Locks the pod in `dir` (exclusively, without waiting); undefined when someone else holds it. */
+export function lockPod(paths: DataPaths, uuid: string, dir: PodStateDir): LockedPod | undefined {
+  const path = paths.podDir(dir, uuid);
+  const lock = tryLock(path);
+  return lock && { uuid, dir, path, lock };
+}
