@@ -89,3 +89,18 @@ export function checkFlags(rawArgs: readonly string[], def: ArgsDef): void {
     }
   }
 }
+
+/**
+ * citty reads `--no-foo` as "foo is false" even when `no-foo` is a flag of its own (rkt's
+ * --no-legend, --no-overlay); spelling such flags in camelCase makes citty set the flag itself.
+ */
+export function protectNoFlags(rawArgs: readonly string[], def: ArgsDef): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") return [...out, ...rawArgs.slice(i)];
+    const m = /^--(no-[a-z0-9-]+)(=.*)?$/s.exec(arg);
+    out.push(m && m[1]! in def ? `--${m[1]!.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}${m[2] ?? ""}` : arg);
+  }
+  return out;
+}

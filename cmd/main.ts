@@ -6,7 +6,7 @@ import { RktError, UsageError } from "../core/errors.ts";
 import { formatError, setDebug } from "../core/log.ts";
 import { splitGlobals } from "./_globals.ts";
 import { renderHelp, usageLine } from "./_help.ts";
-import { checkFlags, setGlobals } from "./_shared.ts";
+import { checkFlags, protectNoFlags, setGlobals } from "./_shared.ts";
 import { commands, summaries } from "./commands.ts";
 
 /** Commands that parse their own argv (rkt's positional per-app flags), not through citty's flags. */
@@ -60,11 +60,13 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(await renderHelp(path, cmd, path.length === 0 ? summaries : undefined));
       return 2;
     }
+    let rawArgs = rest;
     if (!SELF_PARSED.has(path[0]!)) {
-      const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
-      checkFlags(rest, args ?? {});
+      const args = (typeof cmd.args === "function" ? await cmd.args() : await cmd.args) ?? {};
+      checkFlags(rest, args);
+      rawArgs = protectNoFlags(rest, args);
     }
-    const { result } = await runCommand(cmd, { rawArgs: rest });
+    const { result } = await runCommand(cmd, { rawArgs });
     return typeof result === "number" ? result : 0;
   } catch (err) {
     process.stderr.write(formatError(err) + "\n");

@@ -42,6 +42,23 @@ export interface FinderContext {
   signature: SignatureCheck;
 }
 
+/**
+ * Makes sure the dependencies of a freshly fetched image are in the store (fetching them by name
+ * and labels as rkt does) and renders its tree, so the first run is as fast as later ones.
+ */
+async function withDependencies(key: string, ctx: FinderContext): Promise<string> {
+  for (const dep of ctx.store.manifest(key).dependencies ?? []) {
+    if (dep.imageID) continue;
+    const labels = Object.fromEntries((dep.labels ?? []).map((l) => [l.name, l.value]));
+    if (!ctx.store.findByName(dep.imageName, labels)) {
+      const app = [dep.imageName, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)].join(",");
+      await findImage(app, { ...ctx, pullPolicy: "new" });
+    }
+  }
+  await ctx.store.renderTree(key);
+  return key;
+}
+
 /** Makes sure the image named by `arg` is in the store and returns its key. */
 export async function findImage(arg: string, ctx: FinderContext): Promise<string> {
   const ref = classifyImage(arg);
@@ -49,7 +66,7 @@ export async function findImage(arg: string, ctx: FinderContext): Promise<string
     case "id":
       return ctx.store.resolveKey(ref.id);
     case "path":
-      return fetchFile(ctx.store, ref.path, ctx.signature);
+      return withDependencies(await fetchFile(ctx.store, ref.path, ctx.signature), ctx);
     case "name": {
       if (ctx.pullPolicy !== "update") {
         const found = ctx.store.findByName(ref.name, ref.labels);

@@ -86,6 +86,7 @@ function counting(inner: TarSink): TarSink & { bytes: number } {
     },
     data: (c) => inner.data(c),
     end: () => inner.end(),
+    finish: () => inner.finish?.(),
   };
 }
 
@@ -209,6 +210,7 @@ export class ImageStore implements Disposable {
       },
       data: (c) => tree?.data(c),
       end: () => tree?.end(),
+      finish: () => tree?.finish?.(),
     };
     const layout = new AciLayoutSink(rootfs);
     const parser = new TarParser({
@@ -225,6 +227,7 @@ export class ImageStore implements Disposable {
         manifestChunks = undefined;
         layout.end();
       },
+      finish: () => layout.finish(),
     });
 
     const fd = openSync(tmp.blob, "wx", 0o640);
@@ -287,7 +290,6 @@ export class ImageStore implements Disposable {
         downloadtime: now,
       });
     }
-    if (!tree && !have && !needsLayeredRender(raw)) await this.renderTree(key);
     return !have;
   }
 

@@ -46,6 +46,7 @@ export function renderChain(plan: RenderPlan, rootfs: string): number {
       },
       data: (c) => extractor.data(c),
       end: () => extractor.end(),
+      finish: () => extractor.finish(),
     };
     parseTarFile(layer.blob, new AciLayoutSink(sizing));
   }

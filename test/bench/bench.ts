@@ -1,0 +1,98 @@
+// `bun run bench`: rkt against standard tools, as ratios of median wall times measured side by side
+// in this one run (absolute times on shared machines are not comparable between runs).
+// Usage: bun test/bench/bench.ts [--runs N] [--size MB] [section…]   sections: import, startup
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RKT_BIN, ROOT } from "../helpers/context.ts";
+import { actoolBuild } from "../helpers/actool.ts";
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv.splice(i, 2)[1]) : dflt;
+};
+const RUNS = opt("runs", 5);
+const SIZE_MB = opt("size", 200);
+const sections = argv.length ? argv : ["import", "startup"];
+const WORK = join(ROOT, ".tmp", "bench");
+mkdirSync(WORK, { recursive: true });
+
+function sh(cmd: string): void {
+  const p = Bun.spawnSync(["sh", "-c", cmd], { stdout: "ignore", stderr: "pipe" });
+  if (p.exitCode !== 0) throw new Error(`bench: "${cmd}" failed: ${p.stderr}`);
+}
+
+/** Median wall time (ms) of `runs` runs of `cmd`, each after `setup` (not timed). */
+function median(cmd: string, setup?: string, runs = RUNS): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (setup) sh(setup);
+    const t = performance.now();
+    sh(cmd);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function report(what: string, ours: number, base: number, goal: string): void {
+  console.log(`${what.padEnd(58)} rkt ${ours.toFixed(0).padStart(6)} ms  baseline ${base.toFixed(0).padStart(6)} ms  ratio ${(ours / base).toFixed(2)}  (goal ${goal})`);
+}
+
+/** A gzip ACI of about SIZE_MB compressed, made of real files from /usr (compresses like real images). */
+function bigImage(): string {
+  const aci = join(WORK, `big-${SIZE_MB}.aci`);
+  if (existsSync(aci)) return aci;
+  const layout = join(WORK, "big");
+  rmSync(layout, { recursive: true, force: true });
+  mkdirSync(join(layout, "rootfs"), { recursive: true });
+  writeFileSync(join(layout, "manifest"), JSON.stringify({ acKind: "ImageManifest", acVersion: "0.8.11", name: "example.com/big", labels: [{ name: "os", value: "linux" }, { name: "arch", value: "amd64" }] }));
+  // Copy whole /usr subtrees until the compressed size reaches the target.
+  const sources = ["/usr/lib", "/usr/share", "/usr/bin", "/usr/libexec", "/usr/include", "/usr/local", "/opt"];
+  let n = 0;
+  for (const src of sources) {
+    if (!existsSync(src)) continue;
+    sh(`cp -a ${src} ${join(layout, "rootfs", `part${n++}`)} 2>/dev/null || true`);
+    sh(`tar -C ${layout} -cf - manifest rootfs | gzip -1 > ${aci}`);
+    if (Bun.file(aci).size >= SIZE_MB * 2 ** 20) break;
+  }
+  return aci;
+}
+
+function importSection(): void {
+  const aci = bigImage();
+  console.log(`import: ${aci} (${(Bun.file(aci).size / 2 ** 20).toFixed(0)} MiB gzip)`);
+  const store = join(WORK, "store");
+  const out = join(WORK, "out");
+  const clean = `rm -rf ${store} ${out} && mkdir -p ${out}`;
+  const base = median(`gzip -dc ${aci} | tee ${out}/blob | sha512sum >/dev/null && mkdir ${out}/dir && tar -xf ${out}/blob -C ${out}/dir`, clean);
+  const ours = median(`${RKT_BIN} --dir=${store} --insecure-options=image fetch ${aci} >/dev/null 2>&1`, clean);
+  report("fetch into an empty store (hash + blob + tree)", ours, base, "≤ 1.0");
+  const pass = join(ROOT, "test/bench/import-pass.ts");
+  const basePass = median(`gzip -dc ${aci} | sha512sum >/dev/null`);
+  const oursPass = median(`${process.execPath} ${pass} ${aci}`);
+  report("import pass alone (decompress + sha512)", oursPass, basePass, "≤ 1.0");
+  sh(clean);
+}
+
+function startupSection(): void {
+  const store = join(WORK, "store50");
+  if (!existsSync(join(store, "cas"))) {
+    for (let i = 0; i < 50; i++) {
+      const aci = actoolBuild(WORK, { name: `example.com/img${i}`, files: { [`f${i}`]: `${i}` } }, join(WORK, `img${i}.aci`));
+      sh(`${RKT_BIN} --dir=${store} --insecure-options=image fetch ${aci} >/dev/null 2>&1`);
+    }
+  }
+  const floor = median("/bin/true", undefined, 20);
+  const version = median(`${RKT_BIN} version >/dev/null`, undefined, 20);
+  const list = median(`${RKT_BIN} --dir=${store} image list >/dev/null`, undefined, 20);
+  console.log(`rkt version                                               ${version.toFixed(1)} ms (goal < 40 ms; /bin/true ${floor.toFixed(1)} ms)`);
+  console.log(`rkt image list, 50 images                                 ${list.toFixed(1)} ms (goal < 40 ms)`);
+}
+
+const table: Record<string, () => void> = { import: importSection, startup: startupSection };
+for (const s of sections) {
+  const run = table[s];
+  if (!run) throw new Error(`bench: unknown section "${s}" (have ${Object.keys(table).join(", ")})`);
+  run();
+}
