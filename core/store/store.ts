@@ -55,7 +55,8 @@ export interface ImportResult {
   imported: boolean;
 }
 
-const DEFAULT_MAX_SIZE = 64 * 2 ** 30;
+/** Largest uncompressed image accepted: a bound against decompression bombs ($RKT_MAX_IMAGE_SIZE). */
+const DEFAULT_MAX_SIZE = Number(process.env.RKT_MAX_IMAGE_SIZE) || 64 * 2 ** 30;
 
 function infoOf(r: AciInfoRow): ImageInfo {
   return {
