@@ -9,6 +9,7 @@ export const commands: Record<string, Lazy> = {
   fetch: () => load(import("./fetch.ts")),
   help: () => load(import("./help.ts")),
   image: () => load(import("./image/mod.ts")),
+  trust: () => load(import("./trust.ts")),
   version: () => load(import("./version.ts")),
 };
 
@@ -17,5 +18,6 @@ export const summaries: Record<string, string> = {
   fetch: "Fetch image(s) and store them in the local store",
   help: "Help about any command",
   image: "Operate on image(s) in the local store",
+  trust: "Trust a key for image verification",
   version: "Print the version and exit",
 };

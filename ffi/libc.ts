@@ -36,6 +36,9 @@ export const libc = dlopen(LIBC, {
   kill: { args: [i32, i32], returns: i32 },
   setsid: { args: [], returns: i32 },
   pipe2: { args: [ptr, i32], returns: i32 },
+  socket: { args: [i32, i32, i32], returns: i32 },
+  ioctl: { args: [i32, u64, ptr], returns: i32 },
+  waitpid: { args: [i32, ptr, i32], returns: i32 },
   strerror: { args: [i32], returns: cstring },
 }).symbols;
 

@@ -72,3 +72,13 @@ export function pipe(cloexec = true): [number, number] {
 export function getpid(): number {
   return libc.getpid();
 }
+
+/** waitpid(2) for one child that is not Bun's own (the pod's PID 1); returns the raw wait status. */
+export function waitPid(pid: number): number {
+  const status = new Int32Array(1);
+  for (;;) {
+    const r = libc.waitpid(pid, status, 0);
+    if (r === pid) return status[0]!;
+    check(r, { syscall: "waitpid", path: `pid ${pid}` });
+  }
+}

@@ -2,7 +2,7 @@
 // header). This module lays out the app specs in memory for the fork, compiles the shim once per
 // process with bun:ffi cc(), and turns the shim's pipe protocol into typed commands and events.
 import { cc, ptr } from "bun:ffi";
-import { closeSync, existsSync, readSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, read, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import shimSource from "./c/spawn.c" with { type: "text" };
@@ -66,10 +66,8 @@ export interface PodInit {
   signalAll(signo: number): void;
   /** closes the command pipe: PID 1 kills what is left and exits */
   close(): void;
-  /** blocks until PID 1 reports something; empty when it has exited */
-  read(): InitEvent[];
-  /** the event pipe's fd, for callers that poll it themselves */
-  readonly eventFd: number;
+  /** the next events PID 1 reports; empty once it has exited (the pipe is then closed) */
+  next(): Promise<InitEvent[]>;
 }
 
 /**
@@ -106,12 +104,19 @@ export function startPodInit(specs: readonly SpawnSpec[], procTargets: readonly 
     closeSync(evR);
     throw new SyscallError({ syscall: "fork", errno: -pid, path: "pod init" });
   }
-  const send = (op: number, idx: number, arg: number) => writeSync(cmdW, new Uint8Array(new Int32Array([op, idx, arg]).buffer));
+  const send = (op: number, idx: number, arg: number) => {
+    try {
+      writeSync(cmdW, new Uint8Array(new Int32Array([op, idx, arg]).buffer));
+    } catch (e) {
+      // PID 1 is gone: its end of the event pipe reports that
+      if ((e as { code?: string }).code !== "EPIPE") throw e;
+    }
+  };
   let open = true;
   const buf = new Int32Array(64);
+  const bytes = new Uint8Array(buf.buffer);
   return {
     pid,
-    eventFd: evR,
     start: (idx) => send(1, idx, 0),
     signal: (idx, signo) => send(2, idx, signo),
     signalAll: (signo) => send(3, 0, signo),
@@ -119,17 +124,17 @@ export function startPodInit(specs: readonly SpawnSpec[], procTargets: readonly 
       if (open) closeSync(cmdW);
       open = false;
     },
-    read() {
-      const bytes = new Uint8Array(buf.buffer);
-      let n = 0;
-      do {
-        const r = readSync(evR, bytes, n, bytes.length - n, null);
-        if (r === 0) break;
-        n += r;
-      } while (n % 16 !== 0);
-      const events: InitEvent[] = [];
-      for (let i = 0; i + 4 <= n / 4; i += 4) events.push(decode(buf[i]!, buf[i + 1]!, buf[i + 2]!, buf[i + 3]!, procTargets));
-      return events;
+    next() {
+      // Each event is one atomic 16-byte write, so a read of a multiple of 16 bytes gets whole events.
+      return new Promise((resolve, reject) =>
+        read(evR, bytes, 0, bytes.length, null, (err, n) => {
+          if (err) return reject(err);
+          if (n === 0) closeSync(evR);
+          const events: InitEvent[] = [];
+          for (let i = 0; i < n / 4; i += 4) events.push(decode(buf[i]!, buf[i + 1]!, buf[i + 2]!, buf[i + 3]!, procTargets));
+          resolve(events);
+        }),
+      );
     },
   };
 }

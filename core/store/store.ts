@@ -9,7 +9,7 @@ import { decompress } from "../aci/compression.ts";
 import { AciLayoutSink } from "../aci/layout.ts";
 import { SafeExtractor } from "../aci/extract.ts";
 import { TarParser, type TarHeader, type TarSink } from "../aci/tar.ts";
-import { NotFoundError, RktError, VerificationError } from "../errors.ts";
+import { NotFoundError, RktError } from "../errors.ts";
 import { lock } from "../lock.ts";
 import { dataPaths, type DataPaths } from "../paths.ts";
 import { parseImageManifest, type ImageManifest } from "../schema/image-manifest.ts";
@@ -234,9 +234,8 @@ export class ImageStore implements Disposable {
     const fd = openSync(tmp.blob, "wx", 0o640);
     let size = 0;
     try {
-      for await (const chunk of decompress(tapped(src, opts.tap))) {
+      for await (const chunk of decompress(tapped(src, opts.tap), { maxOutput: maxSize })) {
         size += chunk.length;
-        if (size > maxSize) throw new VerificationError(`image is larger than the limit of ${maxSize} bytes uncompressed`);
         hasher.update(chunk);
         for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
         parser.push(chunk);

@@ -4,7 +4,9 @@
 
 type Entrypoint = (argv: string[]) => number | Promise<number>;
 
-const entrypoints: Record<string, () => Promise<Entrypoint>> = {};
+const entrypoints: Record<string, () => Promise<Entrypoint>> = {
+  run: () => import("./run.ts").then((m) => (argv: string[]) => m.main(argv)),
+};
 
 /** Runs `_stage1-<name> args…`; an unknown name is an internal error (exit 254). */
 export async function dispatch(argv: string[]): Promise<number> {

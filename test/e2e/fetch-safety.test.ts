@@ -71,7 +71,7 @@ describe("malicious and broken archives are refused", () => {
     writeFileSync(bomb, gzipSync(await Bun.file(tar).bytes(), { level: 9 }));
     const r = ctx.rkt(["--insecure-options=image", "fetch", bomb], { env: { RKT_MAX_IMAGE_SIZE: String(16 << 20) } });
     expect(r.code).toBe(254);
-    expect(r.stderr).toContain("larger than the limit");
+    expect(r.stderr).toContain("exceeds the limit");
     storeIsClean(ctx.dir);
   });
 });
