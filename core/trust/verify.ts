@@ -2,7 +2,7 @@
 // keystore.CheckSignature). The data is hashed as it streams by with Bun.CryptoHasher (native, no
 // buffering, no queue: push() hashes synchronously) and openpgp then checks the signature over that
 // digest, so the store's one-pass import verifies the bytes as served without reading them twice.
-import type { PublicKey, SignaturePacket } from "openpgp";
+import type { SignaturePacket } from "openpgp";
 import { RktError, VerificationError } from "../errors.ts";
 import type { Keystore, TrustedKey } from "./keystore.ts";
 import { openpgp } from "./pgp.ts";
@@ -210,7 +210,7 @@ async function checkDigest(packet: PacketInternals, trusted: TrustedKey, imageNa
   const result = await pgp.verify({
     message,
     signature: new pgp.Signature(list),
-    verificationKeys: [trusted.key as PublicKey],
+    verificationKeys: [trusted.key],
     format: "binary",
   });
   try {
