@@ -7,9 +7,9 @@ import { join } from "node:path";
 import type { PublicKey } from "openpgp";
 import { RktError } from "../errors.ts";
 import { readArmoredPublicKeys, summarize, type KeySummary } from "./pgp.ts";
+import { AC_IDENTIFIER_EXPECTED, isACIdentifier } from "../schema/types.ts";
 
 /** appc's AC identifier (types.ACIdentifier): what a trust prefix and an image name must be. */
-const AC_IDENTIFIER = /^[a-z0-9]+([-._~/][a-z0-9]+)*$/;
 
 export interface KeystoreConfig {
   /** e.g. /usr/lib/rkt (read only) */
@@ -27,11 +27,7 @@ export interface TrustedKey extends KeySummary {
 
 /** Throws unless `prefix` is an AC identifier such as `example.com/app`. */
 export function checkPrefix(prefix: string): void {
-  if (!AC_IDENTIFIER.test(prefix)) {
-    throw new RktError(
-      `invalid prefix "${prefix}": expected an AC identifier (lowercase letters and digits, separated by one of -._~/)`,
-    );
-  }
+  if (!isACIdentifier(prefix)) throw new RktError(`invalid prefix "${prefix}": expected ${AC_IDENTIFIER_EXPECTED}`);
 }
 
 /** `a/b/c` → `a`, `a/b`, `a/b/c`: the prefix dirs whose keys apply to `a/b/c`, top down. */
