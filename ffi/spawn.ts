@@ -1,15 +1,26 @@
 // The pod's PID 1 and its app processes, from the native shim ffi/c/spawn.c (why C: see its
-// header). This module lays out the app specs in memory for the fork, compiles the shim once per
-// process with bun:ffi cc(), and turns the shim's pipe protocol into typed commands and events.
+// header). This module lays out the setup plan and the app specs in memory for the clone, compiles
+// the shim once per process with bun:ffi cc(), and turns its pipe protocol into typed commands
+// and events. The calling thread never changes namespace.
 import { cc, ptr } from "bun:ffi";
 import { closeSync, existsSync, read, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import shimSource from "./c/spawn.c" with { type: "text" };
+import { MS } from "./constants.ts";
 import { cstr, cstrv } from "./cstr.ts";
-import { SyscallError, errnoName } from "./errors.ts";
+import { SyscallError, errnoName, flagNames } from "./errors.ts";
 import { pipe } from "./proc.ts";
-import { SYS_close_range } from "./syscalls.ts";
+import { SYS_clone, SYS_close_range } from "./syscalls.ts";
+
+/** One step of the pod's setup, done by its PID 1 inside the new namespaces, in order. */
+export type SetupOp =
+  | { op: "mount"; source?: string; target: string; fstype?: string; flags: number; data?: string }
+  | { op: "mknod"; path: string; mode: number; major: number; minor: number }
+  | { op: "symlink"; target: string; path: string }
+  | { op: "mkdir"; path: string; mode: number; uid?: number; gid?: number }
+  | { op: "touch"; path: string }
+  | { op: "write"; path: string; content: string; mode: number };
 
 /** One process the pod's PID 1 can start: an app or one of its event handlers. */
 export interface SpawnSpec {
@@ -30,18 +41,28 @@ export interface SpawnSpec {
   newMountNs: boolean;
 }
 
+/** What the pod's PID 1 needs before it can start apps. */
+export interface PodSetup {
+  /** CLONE_NEW* flags of the pod (always including CLONE_NEWPID) */
+  cloneFlags: number;
+  ops: readonly SetupOp[];
+  hostname: string;
+  /** bring `lo` up (a fresh network namespace) */
+  loopbackUp: boolean;
+}
+
 /** What the pod's PID 1 reports. `status` is a raw wait(2) status. */
 export type InitEvent =
   | { kind: "started"; idx: number; pid: number }
   | { kind: "exited"; idx: number; pid: number; status: number }
   | { kind: "start-failed"; idx: number; step: string; errno: number; code: string }
   | { kind: "signal"; signo: number }
-  | { kind: "proc-mount-failed"; target: string; errno: number; code: string };
+  | { kind: "setup-failed"; error: SyscallError }
+  | { kind: "ready" };
 
 /** The steps of start_app() in spawn.c, in its order. */
 const STEPS = ["fork", "unshare(CLONE_NEWNS)", "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve"];
-
-const SLOTS = 11;
+const OP_CODE = { mount: 1, mknod: 2, symlink: 3, mkdir: 4, touch: 5, write: 6 } as const;
 
 let shim: { pod_init: (pod: unknown) => number } | undefined;
 
@@ -52,6 +73,63 @@ function loadShim() {
   if (!existsSync(file)) writeFileSync(file, shimSource, { mode: 0o600 });
   shim = cc({ source: file, symbols: { pod_init: { args: ["ptr"], returns: "int" } } }).symbols as typeof shim;
   return shim!;
+}
+
+/** Keeps every buffer a C pointer refers to alive until the clone has copied them. */
+class Arena {
+  readonly keep: unknown[] = [];
+  str(s: string | undefined): bigint {
+    if (s === undefined) return 0n;
+    const b = cstr(s);
+    this.keep.push(b);
+    return BigInt(ptr(b));
+  }
+  vec(items: readonly string[]): bigint {
+    const v = cstrv(items);
+    this.keep.push(v);
+    return BigInt(v.ptr);
+  }
+  u64(values: bigint[]): bigint {
+    const a = new BigUint64Array(values);
+    this.keep.push(a);
+    return BigInt(ptr(a));
+  }
+}
+
+/** Six u64 slots per op: kind, then what apply() in spawn.c reads for that kind. */
+function encodeOp(a: Arena, o: SetupOp): bigint[] {
+  const n = BigInt;
+  const rest = ((): bigint[] => {
+    switch (o.op) {
+      case "mount":
+        return [a.str(o.source), a.str(o.target), a.str(o.fstype), n(o.flags), a.str(o.data)];
+      case "mknod":
+        return [a.str(o.path), n(o.major), n(o.minor), n(o.mode), 0n];
+      case "symlink":
+        return [a.str(o.target), a.str(o.path), 0n, 0n, 0n];
+      case "mkdir":
+        return [a.str(o.path), 0n, (n(o.uid ?? 0) << 32n) | n(o.gid ?? 0), n(o.mode), 0n];
+      case "touch":
+        return [a.str(o.path), 0n, 0n, 0n, 0n];
+      case "write": {
+        const bytes = Buffer.from(o.content);
+        a.keep.push(bytes);
+        return [a.str(o.path), n(ptr(bytes)), n(bytes.length), n(o.mode), 0n];
+      }
+    }
+  })();
+  return [n(OP_CODE[o.op]), ...rest];
+}
+
+/** The failed setup op as a SyscallError, as if stage1 had made the call itself. */
+function setupError(setup: PodSetup, idx: number, errno: number): SyscallError {
+  const o = setup.ops[idx];
+  if (idx === -1) return new SyscallError({ syscall: "sethostname", errno, path: setup.hostname });
+  if (!o) return new SyscallError({ syscall: "ioctl(SIOCSIFFLAGS)", errno, path: "lo" });
+  if (o.op === "mount") {
+    return new SyscallError({ syscall: o.fstype ? `mount(${o.fstype})` : "mount", errno, path: o.source ?? "none", target: o.target, flags: flagNames(o.flags, MS) });
+  }
+  return new SyscallError({ syscall: o.op === "write" || o.op === "touch" ? "open" : o.op, errno, path: o.path });
 }
 
 /** A running pod PID 1 as seen from stage1 (host PID namespace). */
@@ -71,38 +149,30 @@ export interface PodInit {
 }
 
 /**
- * Forks the pod's PID 1. Call it on the thread that unshared CLONE_NEWPID (and the mount, UTS, IPC
- * and net namespaces the pod should have); PID 1 mounts procfs at each of `procTargets` first.
+ * Clones the pod's PID 1 into new namespaces (`setup.cloneFlags`); it performs `setup.ops`, sets
+ * the hostname, reports `ready` and then starts `specs` on command.
  */
-export function startPodInit(specs: readonly SpawnSpec[], procTargets: readonly string[]): PodInit {
+export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit {
   const { pod_init } = loadShim();
-  const keep: unknown[] = [];
-  const table = new BigUint64Array(specs.length * SLOTS);
-  const specPtrs = new BigUint64Array(specs.length + 1);
-  specs.forEach((s, i) => {
-    const path = cstr(s.path), root = cstr(s.root), cwd = cstr(s.cwd);
-    const argv = cstrv(s.argv), env = cstrv(s.env);
-    const groups = new Uint32Array(Math.max(1, s.groups.length));
-    groups.set(s.groups);
-    keep.push(path, root, cwd, argv, env, groups);
-    const o = i * SLOTS;
-    table.set([BigInt(ptr(path)), BigInt(argv.ptr), BigInt(env.ptr), BigInt(ptr(root)), BigInt(ptr(cwd)), BigInt(ptr(groups)),
-      BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt((s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0)), 0n], o);
-    specPtrs[i] = BigInt(ptr(table)) + BigInt(o * 8);
-  });
-  const procs = cstrv(procTargets);
+  const a = new Arena();
+  const specPtrs = specs.map((s) =>
+    a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u64(s.groups.map(BigInt).concat(0n)),
+      BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt((s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0)), 0n]),
+  );
+  const ops = a.u64(setup.ops.flatMap((o) => encodeOp(a, o)));
   const [cmdR, cmdW] = pipe();
   const [evR, evW] = pipe();
-  const pod = new BigUint64Array([BigInt(specs.length), BigInt(ptr(specPtrs)), BigInt(procs.ptr), BigInt(cmdR), BigInt(evW),
-    BigInt(SYS_close_range), BigInt(cmdW), BigInt(evR)]);
-  const pid = pod_init(ptr(pod));
-  void [keep, procs.keep];
+  const pod = a.u64([BigInt(specs.length), a.u64(specPtrs.concat(0n)), BigInt(cmdR), BigInt(evW), BigInt(cmdW), BigInt(evR),
+    BigInt(SYS_clone), BigInt(SYS_close_range), BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
+    setup.loopbackUp ? 1n : 0n]);
+  const pid = pod_init(Number(pod));
+  void a.keep;
   closeSync(cmdR);
   closeSync(evW);
   if (pid < 0) {
     closeSync(cmdW);
     closeSync(evR);
-    throw new SyscallError({ syscall: "fork", errno: -pid, path: "pod init" });
+    throw new SyscallError({ syscall: "clone", errno: -pid, path: "pod PID 1", flags: `0x${setup.cloneFlags.toString(16)}` });
   }
   const send = (op: number, idx: number, arg: number) => {
     try {
@@ -115,11 +185,27 @@ export function startPodInit(specs: readonly SpawnSpec[], procTargets: readonly 
   let open = true;
   const buf = new Int32Array(64);
   const bytes = new Uint8Array(buf.buffer);
+  const decode = (kind: number, idx: number, x: number, y: number): InitEvent => {
+    switch (kind) {
+      case 1:
+        return { kind: "started", idx, pid: x };
+      case 2:
+        return { kind: "exited", idx, pid: x, status: y };
+      case 3:
+        return { kind: "start-failed", idx, step: STEPS[x] ?? `step ${x}`, errno: y, code: errnoName(y) };
+      case 4:
+        return { kind: "signal", signo: y };
+      case 5:
+        return { kind: "setup-failed", error: setupError(setup, idx, y) };
+      default:
+        return { kind: "ready" };
+    }
+  };
   return {
     pid,
     start: (idx) => send(1, idx, 0),
     signal: (idx, signo) => send(2, idx, signo),
-    signalAll: (signo) => send(3, 0, signo),
+    signalAll: (signo) => send(3, -1, signo),
     close() {
       if (open) closeSync(cmdW);
       open = false;
@@ -131,25 +217,10 @@ export function startPodInit(specs: readonly SpawnSpec[], procTargets: readonly 
           if (err) return reject(err);
           if (n === 0) closeSync(evR);
           const events: InitEvent[] = [];
-          for (let i = 0; i < n / 4; i += 4) events.push(decode(buf[i]!, buf[i + 1]!, buf[i + 2]!, buf[i + 3]!, procTargets));
+          for (let i = 0; i < n / 4; i += 4) events.push(decode(buf[i]!, buf[i + 1]!, buf[i + 2]!, buf[i + 3]!));
           resolve(events);
         }),
       );
     },
   };
-}
-
-function decode(kind: number, idx: number, a: number, b: number, procTargets: readonly string[]): InitEvent {
-  switch (kind) {
-    case 1:
-      return { kind: "started", idx, pid: a };
-    case 2:
-      return { kind: "exited", idx, pid: a, status: b };
-    case 3:
-      return { kind: "start-failed", idx, step: STEPS[a] ?? `step ${a}`, errno: b, code: errnoName(b) };
-    case 4:
-      return { kind: "signal", signo: b };
-    default:
-      return { kind: "proc-mount-failed", target: procTargets[idx] ?? `#${idx}`, errno: b, code: errnoName(b) };
-  }
 }

@@ -4,5 +4,7 @@ const ARM64 = process.arch === "arm64";
 
 /** pivot_root(2): glibc has no wrapper. */
 export const SYS_pivot_root = ARM64 ? 41 : 155;
+/** clone(2) as fork with namespace flags (no new stack): the child continues like fork's. */
+export const SYS_clone = ARM64 ? 220 : 56;
 /** close_range(2): glibc ≥ 2.34 only. */
 export const SYS_close_range = 436;

@@ -7,9 +7,11 @@ import { join } from "node:path";
 import type { PublicKey } from "openpgp";
 import { RktError } from "../errors.ts";
 import { readArmoredPublicKeys, summarize, type KeySummary } from "./pgp.ts";
-import { AC_IDENTIFIER_EXPECTED, isACIdentifier } from "../schema/types.ts";
 
 /** appc's AC identifier (types.ACIdentifier): what a trust prefix and an image name must be. */
+// Stricter than appc's loose identifier check (which lets `a//b` through): a prefix becomes a
+// directory path under prefix.d, so every segment must be a plain name.
+const AC_IDENTIFIER = /^[a-z0-9]+([-._~/][a-z0-9]+)*$/;
 
 export interface KeystoreConfig {
   /** e.g. /usr/lib/rkt (read only) */
@@ -27,7 +29,11 @@ export interface TrustedKey extends KeySummary {
 
 /** Throws unless `prefix` is an AC identifier such as `example.com/app`. */
 export function checkPrefix(prefix: string): void {
-  if (!isACIdentifier(prefix)) throw new RktError(`invalid prefix "${prefix}": expected ${AC_IDENTIFIER_EXPECTED}`);
+  if (!AC_IDENTIFIER.test(prefix)) {
+    throw new RktError(
+      `invalid prefix "${prefix}": expected an AC identifier (lowercase letters and digits, separated by one of -._~/)`,
+    );
+  }
 }
 
 /** `a/b/c` → `a`, `a/b`, `a/b/c`: the prefix dirs whose keys apply to `a/b/c`, top down. */

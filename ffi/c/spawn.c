@@ -1,36 +1,57 @@
 /* spawn.c — the pod's PID 1 and the forks it makes, as native code.
- * Why C: a Bun process cannot be forked (the child crashes on its next JS or FFI call), and a
- * second Bun process as PID 1 costs about one whole crun (DESIGN.md §3). So stage1 calls
- * pod_init() through bun:ffi cc(): it forks once; the child never returns to JS. Header-free on
- * purpose (no host headers needed); libc symbols are resolved from the running process.
- * Data: `pod` and the app specs live in JS memory before the fork (u64 slots, see ffi/spawn.ts);
- * the child works on its copy.
- *   stage1 → init, cmd pipe:    { int op, idx, arg }   op 1 start spec idx, 2 signal spec idx,
+ * Why C: a Bun process cannot be forked (the child crashes on its next JS or FFI call), its
+ * namespaces move per thread while JIT/GC threads come and go (a thread born inside the pod's
+ * mount namespace would pin it), and a second Bun process as PID 1 costs about one crun
+ * (DESIGN.md §3). So stage1 calls pod_init() through bun:ffi cc(): one clone(2) with every
+ * namespace flag; the single-threaded child sets the pod up from a plan made in JS and never
+ * returns to JS. Header-free (no host headers); libc symbols come from the running process.
+ * Memory (u64 slots, laid out by ffi/spawn.ts) is read from the child's copy.
+ *   stage1 → init, cmd pipe:    { int op, idx, arg }   1 start spec idx, 2 signal spec idx,
  *                                                      3 signal everything; EOF: kill all, exit
  *   init → stage1, event pipe:  { int kind, idx, a, b }  1 started (a = pid in the pod),
  *       2 exited (b = wait status), 3 start failed (a = step, b = errno), 4 signal (b = signo),
- *       5 /proc mount failed (idx = target, b = errno)
+ *       5 setup op idx failed (b = errno), 6 setup done
  */
 typedef unsigned long u64;
 struct pollfd { int fd; short events, revents; };
-int fork(void); int setsid(void); int close(int); int open(const char *, int, int); int dup2(int, int);
-long read(int, void *, u64); long write(int, const void *, u64); void _exit(int);
+int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
+long read(int, void *, u64); long write(int, const void *, u64); void _exit(int); int umask(int);
 int waitpid(int, int *, int); int kill(int, int); int unshare(int); int prctl(int, u64, u64, u64, u64);
 int execve(const char *, char *const *, char *const *); int chroot(const char *); int chdir(const char *);
-int setgroups(u64, const unsigned *); int setresgid(unsigned, unsigned, unsigned);
-int setresuid(unsigned, unsigned, unsigned); int mount(const char *, const char *, const char *, u64, const void *);
+int setgroups(u64, const unsigned *); int setresgid(unsigned, unsigned, unsigned); int setresuid(unsigned, unsigned, unsigned);
+int mount(const char *, const char *, const char *, u64, const void *); int mknod(const char *, int, u64);
+int symlink(const char *, const char *); int mkdir(const char *, int); int chmod(const char *, int);
+int chown(const char *, int, int); int sethostname(const char *, u64); int socket(int, int, int); int ioctl(int, u64, void *);
 int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); int poll(struct pollfd *, u64, int);
-void *signal(int, void *); long syscall(long, ...); int *__errno_location(void);
+void *signal(int, void *); long syscall(long, ...); int *__errno_location(void); u64 strlen(const char *);
 
-enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID, S_SLOTS };
-enum { P_NSPECS, P_SPECS, P_PROCS, P_CMDFD, P_EVFD, P_CLOSE_RANGE, P_CLOSEFD1, P_CLOSEFD2 };
-enum { F_NULL_STDIN = 1, F_NEW_MNTNS = 2 };
+enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
+enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_SYS_CLONE, P_SYS_CLOSE_RANGE, P_CLONE_FLAGS,
+       P_NOPS, P_OPS, P_HOSTNAME, P_LO_UP };
+enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
 
 static int evfd;
+static void emit(int kind, int idx, int a, int b) { int ev[4] = { kind, idx, a, b }; write(evfd, ev, sizeof ev); }
 
-static void emit(int kind, int idx, int a, int b) {
-  int ev[4] = { kind, idx, a, b };
-  write(evfd, ev, sizeof ev);
+static int mkdir_p(char *p, int mode) { /* mkdir -p; EEXIST (17) is fine */
+  char *c;
+  for (c = p + 1; *c; c++) if (*c == '/') { *c = 0; mkdir(p, 0755); *c = '/'; }
+  return mkdir(p, mode) && *__errno_location() != 17 ? -1 : chmod(p, mode);
+}
+
+static int apply(u64 *o) {
+  char *a = (char *)o[1], *b = (char *)o[2];
+  int fd;
+  switch (o[0]) {
+  case OP_MOUNT: return mount(a, b, (char *)o[3], o[4], (void *)o[5]);
+  case OP_MKNOD: return mknod(a, o[4], (o[3] & 0xff) | (o[2] & 0xfff) << 8 | (o[3] & ~0xffUL) << 12 | (o[2] & ~0xfffUL) << 32);
+  case OP_SYMLINK: return symlink(a, b);
+  case OP_MKDIR: return mkdir_p(a, o[4]) || (o[3] && chown(a, o[3] >> 32, o[3] & 0xffffffff));
+  default: /* OP_TOUCH, OP_WRITE */
+    if ((fd = open(a, 0101 | (o[0] == OP_WRITE ? 01000 : 0), o[4] ? o[4] : 0644)) < 0) return -1;
+    if (o[0] == OP_WRITE && write(fd, b, o[3]) != (long)o[3]) return -1;
+    return close(fd);
+  }
 }
 
 /* In the app's child: own session, own mount namespace, root, ids, then execve. Never returns. */
@@ -39,10 +60,9 @@ static void start_app(u64 *s, int idx, long sys_close_range) {
   int step = 0;
   sigprocmask(2 /* SIG_SETMASK */, none, 0);
   setsid();
-  if (s[S_FLAGS] & F_NULL_STDIN) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
-  /* everything but stdio closes at exec; the event pipe stays usable until then */
-  syscall(sys_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-  if ((s[S_FLAGS] & F_NEW_MNTNS) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
+  if (s[S_FLAGS] & 1) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
+  syscall(sys_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
+  if ((s[S_FLAGS] & 2) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
   else if (chroot((char *)s[S_ROOT])) step = 2;
   else if (chdir((char *)s[S_CWD])) step = 3;
   else if (setgroups(s[S_NGROUPS], (unsigned *)s[S_GROUPS])) step = 4;
@@ -53,61 +73,59 @@ static void start_app(u64 *s, int idx, long sys_close_range) {
   _exit(127);
 }
 
-static void reap(u64 **specs, int n) {
-  int st, pid, i;
-  while ((pid = waitpid(-1, &st, 1 /* WNOHANG */)) > 0)
-    for (i = 0; i < n; i++)
-      if ((int)specs[i][S_PID] == pid) { specs[i][S_PID] = 0; emit(2, i, pid, st); }
-}
-
-/* The pod's PID 1: mounts each app's /proc, then serves the cmd pipe until it closes. */
+/* The pod's PID 1: sets the pod up, then serves the cmd pipe until it closes. */
 static void init_loop(u64 *pod) {
-  int n = pod[P_NSPECS], cmdfd = pod[P_CMDFD], sfd, i, sig;
-  u64 **specs = (u64 **)pod[P_SPECS], mask[16] = { 0 };
-  char **procs = (char **)pod[P_PROCS];
+  int n = pod[P_NSPECS], cmdfd = pod[P_CMDFD], sfd, i, st, pid, cmd[3], info[32];
+  u64 **specs = (u64 **)pod[P_SPECS], mask[16] = { 0 }, *ops = (u64 *)pod[P_OPS];
+  char *host = (char *)pod[P_HOSTNAME], ifr[40] = "lo";
   struct pollfd pf[2];
-  int cmd[3], info[32];
   close(pod[P_CLOSEFD1]);
   close(pod[P_CLOSEFD2]);
   setsid();
   prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0);
-  for (sig = 1; sig < 32; sig++) signal(sig, 0 /* SIG_DFL */);
+  for (i = 1; i < 32; i++) signal(i, 0 /* SIG_DFL */);
   mask[0] = 1UL << (17 - 1) | 1UL << (15 - 1) | 1UL << (2 - 1) | 1UL << (1 - 1); /* CHLD TERM INT HUP */
   sigprocmask(0 /* SIG_BLOCK */, mask, 0);
   sfd = signalfd(-1, mask, 0x80000 /* SFD_CLOEXEC */);
-  for (i = 0; procs[i]; i++)
-    if (mount("proc", procs[i], "proc", 0xe /* nosuid nodev noexec */, 0)) { emit(5, i, 0, *__errno_location()); _exit(1); }
+  umask(0);
+  for (i = 0; i < (int)pod[P_NOPS]; i++) if (apply(ops + 6 * i)) { emit(5, i, 0, *__errno_location()); _exit(1); }
+  umask(022);
+  if (sethostname(host, strlen(host))) { emit(5, -1, 0, *__errno_location()); _exit(1); }
+  if (pod[P_LO_UP]) { /* SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP */
+    int s = socket(2, 2, 0);
+    if (s < 0 || ioctl(s, 0x8913, ifr) || (ifr[16] |= 1, ioctl(s, 0x8914, ifr))) { emit(5, -2, 0, *__errno_location()); _exit(1); }
+    close(s);
+  }
+  emit(6, 0, 0, 0);
   pf[0].fd = sfd; pf[1].fd = cmdfd; pf[0].events = pf[1].events = 1 /* POLLIN */;
   for (;;) {
     if (poll(pf, 2, -1) < 0) continue;
     if (pf[0].revents && read(sfd, info, sizeof info) == sizeof info) {
-      if (info[0] == 17) reap(specs, n);
-      else {
+      if (info[0] == 17) {
+        while ((pid = waitpid(-1, &st, 1 /* WNOHANG */)) > 0)
+          for (i = 0; i < n; i++) if ((int)specs[i][S_PID] == pid) { specs[i][S_PID] = 0; emit(2, i, pid, st); }
+      } else {
         for (i = 0; i < n; i++) if (specs[i][S_PID]) kill(specs[i][S_PID], info[0]);
         emit(4, -1, 0, info[0]);
       }
     }
     if (!pf[1].revents) continue;
-    if (read(cmdfd, cmd, sizeof cmd) != sizeof cmd) {
-      kill(-1, 9);
-      while (waitpid(-1, 0, 0) > 0) ;
-      _exit(0);
-    }
-    if (cmd[0] == 1 && cmd[1] >= 0 && cmd[1] < n) {
-      int pid = fork();
-      if (pid == 0) start_app(specs[cmd[1]], cmd[1], pod[P_CLOSE_RANGE]);
-      if (pid > 0) { specs[cmd[1]][S_PID] = pid; emit(1, cmd[1], pid, 0); }
-      else emit(3, cmd[1], 0, *__errno_location());
-    } else if (cmd[0] == 2 && cmd[1] >= 0 && cmd[1] < n && specs[cmd[1]][S_PID]) kill(specs[cmd[1]][S_PID], cmd[2]);
-    else if (cmd[0] == 3) kill(-1, cmd[2]);
+    if (read(cmdfd, cmd, sizeof cmd) != sizeof cmd) { kill(-1, 9); while (waitpid(-1, 0, 0) > 0) ; _exit(0); }
+    if (cmd[1] < 0 || cmd[1] >= n) { if (cmd[0] == 3) kill(-1, cmd[2]); continue; }
+    if (cmd[0] == 2 && specs[cmd[1]][S_PID]) kill(specs[cmd[1]][S_PID], cmd[2]);
+    if (cmd[0] != 1) continue;
+    pid = syscall(pod[P_SYS_CLONE], 17 /* SIGCHLD */, 0, 0, 0, 0);
+    if (pid == 0) start_app(specs[cmd[1]], cmd[1], pod[P_SYS_CLOSE_RANGE]);
+    if (pid > 0) { specs[cmd[1]][S_PID] = pid; emit(1, cmd[1], pid, 0); }
+    else emit(3, cmd[1], 0, *__errno_location());
   }
 }
 
-/* Forks the pod's PID 1 (the caller has unshared CLONE_NEWPID). Returns its pid, or -errno. */
+/* One clone(2) into every new namespace of the pod; the child is its PID 1. Returns its host pid or -errno. */
 int pod_init(u64 *pod) {
-  int pid;
+  long pid;
   evfd = pod[P_EVFD];
-  pid = fork();
+  pid = syscall(pod[P_SYS_CLONE], pod[P_CLONE_FLAGS] | 17 /* SIGCHLD */, 0, 0, 0, 0);
   if (pid == 0) init_loop(pod);
   return pid < 0 ? -*__errno_location() : pid;
 }
