@@ -11,7 +11,7 @@ import { MS } from "./constants.ts";
 import { cstr, cstrv } from "./cstr.ts";
 import { SyscallError, errnoName, flagNames } from "./errors.ts";
 import { pipe } from "./proc.ts";
-import { SYS_clone, SYS_close_range } from "./syscalls.ts";
+import * as syscalls from "./syscalls.ts";
 
 /** One step of the pod's setup, done by its PID 1 inside the new namespaces, in order. */
 export type SetupOp =
@@ -68,9 +68,12 @@ let shim: { pod_init: (pod: unknown) => number } | undefined;
 
 function loadShim() {
   if (shim) return shim;
-  // cc() needs a file; in a compiled binary the source is embedded text, so it is written out once.
-  const file = join(tmpdir(), `rkt-spawn-${Bun.hash(shimSource).toString(16)}.c`);
-  if (!existsSync(file)) writeFileSync(file, shimSource, { mode: 0o600 });
+  // cc() needs a file; in a compiled binary the source is embedded text, so it is written out once,
+  // after this architecture's syscall numbers.
+  const defines = Object.entries(syscalls).filter(([k]) => k.startsWith("SYS_")).map(([k, v]) => `#define ${k} ${v}\n`).join("");
+  const source = defines + shimSource;
+  const file = join(tmpdir(), `rkt-spawn-${Bun.hash(source).toString(16)}.c`);
+  if (!existsSync(file)) writeFileSync(file, source, { mode: 0o600 });
   shim = cc({ source: file, symbols: { pod_init: { args: ["ptr"], returns: "int" } } }).symbols as typeof shim;
   return shim!;
 }
@@ -163,7 +166,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
   const [cmdR, cmdW] = pipe();
   const [evR, evW] = pipe();
   const pod = a.u64([BigInt(specs.length), a.u64(specPtrs.concat(0n)), BigInt(cmdR), BigInt(evW), BigInt(cmdW), BigInt(evR),
-    BigInt(SYS_clone), BigInt(SYS_close_range), BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
+    BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
     setup.loopbackUp ? 1n : 0n]);
   const pid = pod_init(Number(pod));
   void a.keep;

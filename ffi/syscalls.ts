@@ -8,3 +8,7 @@ export const SYS_pivot_root = ARM64 ? 41 : 155;
 export const SYS_clone = ARM64 ? 220 : 56;
 /** close_range(2): glibc ≥ 2.34 only. */
 export const SYS_close_range = 436;
+/** setgroups(2), setresuid(2), setresgid(2) as raw syscalls: glibc's wrappers sync every thread. */
+export const SYS_setgroups = ARM64 ? 159 : 116;
+export const SYS_setresuid = ARM64 ? 147 : 117;
+export const SYS_setresgid = ARM64 ? 149 : 119;

@@ -18,7 +18,6 @@ int setsid(void); int open(const char *, int, int); int close(int); int dup2(int
 long read(int, void *, u64); long write(int, const void *, u64); void _exit(int); int umask(int);
 int waitpid(int, int *, int); int kill(int, int); int unshare(int); int prctl(int, u64, u64, u64, u64);
 int execve(const char *, char *const *, char *const *); int chroot(const char *); int chdir(const char *);
-int setgroups(u64, const unsigned *); int setresgid(unsigned, unsigned, unsigned); int setresuid(unsigned, unsigned, unsigned);
 int mount(const char *, const char *, const char *, u64, const void *); int mknod(const char *, int, u64);
 int symlink(const char *, const char *); int mkdir(const char *, int); int chmod(const char *, int);
 int chown(const char *, int, int); int sethostname(const char *, u64); int socket(int, int, int); int ioctl(int, u64, void *);
@@ -26,8 +25,9 @@ int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); i
 void *signal(int, void *); long syscall(long, ...); int *__errno_location(void); u64 strlen(const char *);
 
 enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
-enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_SYS_CLONE, P_SYS_CLOSE_RANGE, P_CLONE_FLAGS,
-       P_NOPS, P_OPS, P_HOSTNAME, P_LO_UP };
+enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_LO_UP };
+/* SYS_* numbers are prepended by ffi/spawn.ts (ffi/syscalls.ts). The id changes go through raw
+ * syscalls: glibc's wrappers would wait for every thread of the process we were cloned from. */
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
 
 static int evfd;
@@ -55,19 +55,19 @@ static int apply(u64 *o) {
 }
 
 /* In the app's child: own session, own mount namespace, root, ids, then execve. Never returns. */
-static void start_app(u64 *s, int idx, long sys_close_range) {
+static void start_app(u64 *s, int idx) {
   u64 none[16] = { 0 };
   int step = 0;
   sigprocmask(2 /* SIG_SETMASK */, none, 0);
   setsid();
   if (s[S_FLAGS] & 1) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
-  syscall(sys_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
+  syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
   if ((s[S_FLAGS] & 2) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
   else if (chroot((char *)s[S_ROOT])) step = 2;
   else if (chdir((char *)s[S_CWD])) step = 3;
-  else if (setgroups(s[S_NGROUPS], (unsigned *)s[S_GROUPS])) step = 4;
-  else if (setresgid(s[S_GID], s[S_GID], s[S_GID])) step = 5;
-  else if (setresuid(s[S_UID], s[S_UID], s[S_UID])) step = 6;
+  else if (syscall(SYS_setgroups, s[S_NGROUPS], s[S_GROUPS])) step = 4;
+  else if (syscall(SYS_setresgid, s[S_GID], s[S_GID], s[S_GID])) step = 5;
+  else if (syscall(SYS_setresuid, s[S_UID], s[S_UID], s[S_UID])) step = 6;
   else { execve((char *)s[S_PATH], (char **)s[S_ARGV], (char **)s[S_ENVP]); step = 7; }
   emit(3, idx, step, *__errno_location());
   _exit(127);
@@ -114,8 +114,8 @@ static void init_loop(u64 *pod) {
     if (cmd[1] < 0 || cmd[1] >= n) { if (cmd[0] == 3) kill(-1, cmd[2]); continue; }
     if (cmd[0] == 2 && specs[cmd[1]][S_PID]) kill(specs[cmd[1]][S_PID], cmd[2]);
     if (cmd[0] != 1) continue;
-    pid = syscall(pod[P_SYS_CLONE], 17 /* SIGCHLD */, 0, 0, 0, 0);
-    if (pid == 0) start_app(specs[cmd[1]], cmd[1], pod[P_SYS_CLOSE_RANGE]);
+    pid = syscall(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0);
+    if (pid == 0) start_app(specs[cmd[1]], cmd[1]);
     if (pid > 0) { specs[cmd[1]][S_PID] = pid; emit(1, cmd[1], pid, 0); }
     else emit(3, cmd[1], 0, *__errno_location());
   }
@@ -125,7 +125,7 @@ static void init_loop(u64 *pod) {
 int pod_init(u64 *pod) {
   long pid;
   evfd = pod[P_EVFD];
-  pid = syscall(pod[P_SYS_CLONE], pod[P_CLONE_FLAGS] | 17 /* SIGCHLD */, 0, 0, 0, 0);
+  pid = syscall(SYS_clone, pod[P_CLONE_FLAGS] | 17 /* SIGCHLD */, 0, 0, 0, 0);
   if (pid == 0) init_loop(pod);
   return pid < 0 ? -*__errno_location() : pid;
 }

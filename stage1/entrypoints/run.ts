@@ -1,0 +1,85 @@
+// The built-in stage1 `run` entrypoint (coreos.com/rkt/stage1/run): cwd is the pod directory, the
+// arguments are rkt's (stage1/plan/args.ts), RKT_LOCK_FD (when exec'd) stays open for the pod's
+// lifetime. It plans the pod, clones its PID 1 into the new namespaces (ffi/spawn.ts), writes
+// `pid`, supervises the apps, writes their exit codes to stage1/rootfs/rkt/status/<app> and
+// returns the pod's exit code (254 when the pod could not be set up).
+import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatError } from "../../core/log.ts";
+import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
+import { SIG } from "../../ffi/constants.ts";
+import { kill, waitPid } from "../../ffi/proc.ts";
+import { startPod, type PodInit } from "../../ffi/spawn.ts";
+import { parseRunArgs } from "../plan/args.ts";
+import { planPod } from "../plan/pod.ts";
+import { Supervisor, type AppSpecs } from "../supervisor.ts";
+
+const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+/** The tty rkt was started on, for /dev/console with --interactive. */
+function callerTty(): string {
+  try {
+    const t = readlinkSync("/proc/self/fd/0");
+    return t.startsWith("/dev/") ? t : "/dev/null";
+  } catch {
+    return "/dev/null";
+  }
+}
+
+function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string } {
+  const args = parseRunArgs(argv);
+  const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
+  const plan = planPod(podDir, manifest, args, args.interactive ? callerTty() : "/dev/null");
+  mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
+  const pod = startPod(plan.setup, plan.specs);
+  writeFileSync(join(podDir, "pid"), String(pod.pid));
+  return { pod, apps: plan.apps, uuid: args.uuid };
+}
+
+/** Runs the pod in `podDir` (default: cwd); resolves to its exit code. */
+export async function main(argv: string[], podDir = process.cwd()): Promise<number> {
+  let launched;
+  try {
+    launched = launch(argv, podDir);
+  } catch (e) {
+    process.stderr.write(`${formatError(e)}\n`);
+    return 254;
+  }
+  const { pod, apps, uuid } = launched;
+  const statusDir = join(podDir, "stage1", "rootfs", "rkt", "status");
+  const timers: Timer[] = [];
+  const sup = new Supervisor(apps, {
+    start: (i) => pod.start(i),
+    signal: (i, s) => pod.signal(i, s),
+    signalAll: (s) => pod.signalAll(s),
+    writeStatus: (app, code) => writeFileSync(join(statusDir, app), String(code)),
+    report: (msg) => process.stderr.write(`stage1: ${msg}\n`),
+    later: (ms, fn) => void timers.push(setTimeout(fn, ms)),
+  });
+  // rkt's own signals go to the pod's PID 1, which passes them on to every app.
+  const forward = (sig: (typeof FORWARDED)[number]) => kill(pod.pid, SIG[sig]);
+  for (const sig of FORWARDED) process.on(sig, forward);
+  let setupFailed = false;
+  try {
+    sup.begin();
+    while (!sup.done) {
+      const events = await pod.next();
+      if (events.length === 0) break;
+      for (const ev of events) {
+        if (ev.kind === "setup-failed") {
+          process.stderr.write(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
+          setupFailed = true;
+        }
+        sup.handle(ev);
+      }
+    }
+  } finally {
+    pod.close();
+    while ((await pod.next()).length > 0);
+    waitPid(pod.pid);
+    timers.forEach(clearTimeout);
+    for (const sig of FORWARDED) process.off(sig, forward);
+  }
+  // PID 1 gone before every app finished: the pod could not run to its end
+  return setupFailed || !sup.done ? 254 : sup.exitCode;
+}

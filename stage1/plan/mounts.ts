@@ -1,0 +1,173 @@
+// The pure mount planner of stage1 (STYLE.md §4): what the pod's mount namespace must contain, as
+// a list of operations that stage1/init/rootfs.ts applies in order. Pod-wide: /dev (tmpfs with the
+// standard nodes, devpts, shm, mqueue) under stage1/rootfs; per app: /sys, /dev, /etc files and
+// volumes bound to mountPoints and mounts (rkt's GenerateMounts). The pod's PID 1 applies the plan
+// inside the new namespaces (ffi/c/spawn.c), so /proc is the pod's own.
+import { existsSync, lstatSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { MS } from "../../ffi/constants.ts";
+import type { SetupOp } from "../../ffi/spawn.ts";
+import { RktError } from "../../core/errors.ts";
+import { warn } from "../../core/log.ts";
+import type { MountPoint } from "../../core/schema/app.ts";
+import type { Mount, Volume } from "../../core/schema/pod-manifest.ts";
+import { resolveInRoot } from "./rootpath.ts";
+
+
+export interface AppMountInput {
+  name: string;
+  /** host path of the app's rootfs */
+  root: string;
+  mountPoints: readonly MountPoint[];
+  mounts: readonly Mount[];
+  readOnlyRootFS: boolean;
+}
+
+export interface PodMountInput {
+  podDir: string;
+  hostname: string;
+  /** bind the host's /etc/resolv.conf into the apps (--net=host) */
+  hostResolvConf: boolean;
+  volumes: readonly Volume[];
+  apps: readonly AppMountInput[];
+  /** what /dev/console is bound to: the caller's tty with --interactive, else /dev/null */
+  console: string;
+}
+
+const S_IFCHR = 0o020000;
+/** Device nodes of every pod's /dev (major, minor), as nspawn and runc create them. */
+const DEVICES: [string, number, number][] = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
+const DEV_LINKS: [string, string][] = [["ptmx", "pts/ptmx"], ["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"]];
+
+/** rkt's fallback /etc/hosts for images without one. */
+export const DEFAULT_HOSTS = "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
+
+/** The pod's shared /dev, under stage1/rootfs. */
+export function podDevDir(podDir: string): string {
+  return join(podDir, "stage1", "rootfs", "dev");
+}
+
+function planDev(dev: string, console: string): SetupOp[] {
+  const { MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_STRICTATIME, MS_BIND } = MS;
+  return [
+    { op: "mkdir", path: dev, mode: 0o755 },
+    { op: "mount", source: "tmpfs", target: dev, fstype: "tmpfs", flags: MS_NOSUID | MS_STRICTATIME, data: "mode=755,size=65536k" },
+    ...DEVICES.map(([name, major, minor]): SetupOp => ({ op: "mknod", path: join(dev, name), mode: S_IFCHR | 0o666, major, minor })),
+    { op: "mkdir", path: join(dev, "pts"), mode: 0o755 },
+    { op: "mount", source: "devpts", target: join(dev, "pts"), fstype: "devpts", flags: MS_NOSUID | MS_NOEXEC, data: "newinstance,ptmxmode=0666,mode=0620" },
+    { op: "mkdir", path: join(dev, "shm"), mode: 0o1777 },
+    { op: "mount", source: "shm", target: join(dev, "shm"), fstype: "tmpfs", flags: MS_NOSUID | MS_NODEV, data: "mode=1777" },
+    { op: "mkdir", path: join(dev, "mqueue"), mode: 0o755 },
+    { op: "mount", source: "mqueue", target: join(dev, "mqueue"), fstype: "mqueue", flags: MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    ...DEV_LINKS.map(([name, target]): SetupOp => ({ op: "symlink", target, path: join(dev, name) })),
+    { op: "touch", path: join(dev, "console") },
+    { op: "mount", source: console, target: join(dev, "console"), flags: MS_BIND },
+  ];
+}
+
+/** A bind mount, made read-only by a second (remount) call when asked. */
+function bind(source: string, target: string, recursive: boolean, readOnly: boolean): SetupOp[] {
+  const rec = recursive ? MS.MS_REC : 0;
+  const ops: SetupOp[] = [{ op: "mount", source, target, flags: MS.MS_BIND | rec }];
+  if (readOnly) ops.push({ op: "mount", target, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY | rec });
+  return ops;
+}
+
+interface ResolvedMount {
+  volume: Volume;
+  path: string;
+  readOnly: boolean;
+}
+
+/** Pairs each app mount with its volume (rkt's GenerateMounts); unmatched mountPoints get an implicit empty volume. */
+export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[]): ResolvedMount[] {
+  const byName = new Map(volumes.map((v) => [v.name, v]));
+  const out: ResolvedMount[] = [];
+  for (const m of app.mounts) {
+    const volume = m.appVolume ?? byName.get(m.volume);
+    if (!volume) throw new RktError(`cannot mount volume "${m.volume}" in app "${app.name}": no such volume in the pod`);
+    const mp = app.mountPoints.find((p) => p.name === m.volume);
+    out.push({ volume, path: m.path, readOnly: !!volume.readOnly || !!mp?.readOnly });
+  }
+  for (const mp of app.mountPoints) {
+    if (app.mounts.some((m) => m.path === mp.path || m.volume === mp.name)) continue;
+    let volume = byName.get(mp.name);
+    if (!volume) {
+      warn(`no volume specified for mount point "${mp.name}" of app "${app.name}", implicitly creating an "empty" volume; it is removed when the pod is garbage-collected`);
+      volume = { name: `${app.name}-${mp.name}`, kind: "empty", mode: "0755", uid: 0, gid: 0 };
+    }
+    out.push({ volume, path: mp.path, readOnly: !!volume.readOnly || !!mp.readOnly });
+  }
+  return out.sort((a, b) => a.path.split("/").filter(Boolean).length - b.path.split("/").filter(Boolean).length);
+}
+
+function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>): SetupOp[] {
+  const ops: SetupOp[] = [];
+  let source = m.volume.source ?? "";
+  if (m.volume.kind === "empty") {
+    source = join(podDir, "sharedVolumes", m.volume.name);
+    if (!seen.has(source)) {
+      seen.add(source);
+      ops.push({ op: "mkdir", path: source, mode: Number.parseInt(m.volume.mode ?? "0755", 8), uid: m.volume.uid ?? 0, gid: m.volume.gid ?? 0 });
+    }
+  } else if (!existsSync(source)) {
+    throw new RktError(`cannot mount volume "${m.volume.name}": host path "${source}" does not exist`);
+  }
+  const target = resolveInRoot(root, m.path);
+  const isDir = m.volume.kind === "empty" || statSync(source).isDirectory();
+  ops.push(isDir ? { op: "mkdir", path: target, mode: 0o755 } : { op: "touch", path: target });
+  ops.push(...bind(source, target, m.volume.recursive ?? true, m.readOnly));
+  return ops;
+}
+
+function planEtc(root: string, input: PodMountInput): SetupOp[] {
+  const at = (p: string) => resolveInRoot(root, p);
+  const ops: SetupOp[] = [
+    { op: "mkdir", path: at("/etc"), mode: 0o755 },
+    { op: "write", path: at("/etc/hostname"), content: `${input.hostname}\n`, mode: 0o644 },
+  ];
+  if (!existsSync(at("/etc/hosts"))) ops.push({ op: "write", path: at("/etc/hosts"), content: DEFAULT_HOSTS, mode: 0o644 });
+  if (input.hostResolvConf && existsSync("/etc/resolv.conf")) {
+    ops.push({ op: "touch", path: at("/etc/resolv.conf") }, ...bind("/etc/resolv.conf", at("/etc/resolv.conf"), false, true));
+  }
+  let mtab = true;
+  try {
+    lstatSync(join(root, "etc", "mtab"));
+    mtab = false;
+  } catch {
+    // missing: rkt creates the symlink
+  }
+  if (mtab) ops.push({ op: "symlink", target: "../proc/self/mounts", path: join(at("/etc"), "mtab") });
+  return ops;
+}
+
+/** Every setup operation of the pod, in order. */
+export function planPodMounts(input: PodMountInput): SetupOp[] {
+  const dev = podDevDir(input.podDir);
+  const ops: SetupOp[] = [
+    // Nothing mounted in the pod may propagate back to the host; host mounts still reach the pod.
+    { op: "mount", target: "/", flags: MS.MS_REC | MS.MS_SLAVE },
+    ...planDev(dev, input.console),
+  ];
+  const seen = new Set<string>();
+  for (const app of input.apps) {
+    const root = app.root;
+    const vols = resolveAppMounts(app, input.volumes);
+    if (app.readOnlyRootFS) ops.push({ op: "mount", source: root, target: root, flags: MS.MS_BIND | MS.MS_REC });
+    ops.push(
+      { op: "mkdir", path: join(root, "proc"), mode: 0o555 },
+      { op: "mount", source: "proc", target: join(root, "proc"), fstype: "proc", flags: MS.MS_NOSUID | MS.MS_NODEV | MS.MS_NOEXEC },
+    );
+    if (!vols.some((v) => v.path.replace(/\/+$/, "") === "/sys")) {
+      ops.push(
+        { op: "mkdir", path: join(root, "sys"), mode: 0o555 },
+        { op: "mount", source: "sysfs", target: join(root, "sys"), fstype: "sysfs", flags: MS.MS_RDONLY | MS.MS_NOSUID | MS.MS_NODEV | MS.MS_NOEXEC },
+      );
+    }
+    ops.push({ op: "mkdir", path: join(root, "dev"), mode: 0o755 }, ...bind(dev, join(root, "dev"), true, false));
+    ops.push(...planEtc(root, input));
+    for (const v of vols) ops.push(...planVolume(input.podDir, root, v, seen));
+    if (app.readOnlyRootFS) ops.push({ op: "mount", target: root, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
+  }
+  return ops;
+}

@@ -1,0 +1,74 @@
+// Turns the pod manifest and stage1's arguments into everything the pod's PID 1 and the supervisor
+// need: namespaces, the setup plan, the spec table (apps and their event handlers). Reads the app
+// rootfs (users, groups, symlinks) but changes nothing: the PID 1 shim applies it.
+import { join, posix } from "node:path";
+import { RktError } from "../../core/errors.ts";
+import type { PodManifest, RuntimeApp } from "../../core/schema/pod-manifest.ts";
+import { CLONE } from "../../ffi/constants.ts";
+import type { PodSetup, SpawnSpec } from "../../ffi/spawn.ts";
+import type { AppSpecs } from "../supervisor.ts";
+import type { RunArgs } from "./args.ts";
+import { appEnvironment } from "./env.ts";
+import { planPodMounts } from "./mounts.ts";
+import { resolveCredentials } from "./user.ts";
+
+/** Host path of app `name`'s rootfs inside pod directory `podDir` (layout.md §2). */
+export function appRootfs(podDir: string, name: string): string {
+  return join(podDir, "stage1", "rootfs", "opt", "stage2", name, "rootfs");
+}
+
+/** `host` or `none`; the CNI modes come with networking (DESIGN.md §5). */
+export function networkMode(net: readonly string[]): "host" | "none" {
+  if (net.length === 1 && (net[0] === "host" || net[0] === "none")) return net[0];
+  throw new RktError(`cannot set up network "${net.join(",")}": only --net=host and --net=none are supported so far`);
+}
+
+function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main: SpawnSpec; preStart?: SpawnSpec; postStop?: SpawnSpec } {
+  const app = ra.app;
+  const exec = app?.exec ?? [];
+  if (!app || exec.length === 0) throw new RktError(`cannot run app "${ra.name}": it has no exec (give one with --exec)`);
+  const root = appRootfs(podDir, ra.name);
+  const creds = resolveCredentials(root, ra.name, app.user, app.group, app.supplementaryGIDs);
+  const env = appEnvironment(ra.name, app.environment);
+  const cwd = app.workingDirectory || "/";
+  const base = { root, cwd, env, nullStdin: !interactive, newMountNs: true };
+  const handler = (name: "pre-start" | "post-stop"): SpawnSpec | undefined => {
+    const h = app.eventHandlers?.find((e) => e.name === name);
+    // handlers run as root even when the app does not (rkt's TestPreStart)
+    return h && h.exec.length ? { ...base, path: h.exec[0]!, argv: h.exec, uid: 0, gid: 0, groups: [] } : undefined;
+  };
+  return { main: { ...base, path: posix.resolve(cwd, exec[0]!), argv: exec, ...creds }, preStart: handler("pre-start"), postStop: handler("post-stop") };
+}
+
+/** Everything needed to launch and supervise the pod. */
+export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, console = "/dev/null"): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[] } {
+  if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
+  const net = networkMode(args.net);
+  const hostname = args.hostname || `rkt-${args.uuid}`;
+  const specs: SpawnSpec[] = [];
+  const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
+  const apps = manifest.apps.map((ra): AppSpecs => {
+    const s = appSpecs(podDir, ra, args.interactive);
+    const preStart = add(s.preStart);
+    const main = add(s.main)!;
+    return { name: ra.name, main, preStart, postStop: add(s.postStop) };
+  });
+  const ops = planPodMounts({
+    podDir,
+    hostname,
+    hostResolvConf: net === "host",
+    volumes: manifest.volumes,
+    console,
+    apps: manifest.apps.map((ra) => ({
+      name: ra.name,
+      root: appRootfs(podDir, ra.name),
+      mountPoints: ra.app?.mountPoints ?? [],
+      mounts: ra.mounts ?? [],
+      readOnlyRootFS: !!ra.readOnlyRootFS,
+    })),
+  });
+  let cloneFlags = CLONE.CLONE_NEWPID | CLONE.CLONE_NEWNS | CLONE.CLONE_NEWUTS;
+  if (args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
+  if (net === "none") cloneFlags |= CLONE.CLONE_NEWNET;
+  return { setup: { cloneFlags, ops, hostname, loopbackUp: net === "none" }, specs, apps };
+}
