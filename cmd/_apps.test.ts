@@ -40,3 +40,8 @@ describe("parseApps (rkt's cli_apps.go)", () => {
     expect(p.apps).toEqual([{ image: "img", flags: {}, args: ["--exec", "notanimage"] }]);
   });
 });
+
+test("flags with an optional value do not swallow the image after them", () => {
+  const p = parseApps(["--net", "img"], POD, REPEAT, true, { net: "default" });
+  expect(p).toEqual({ pod: { net: "default" }, apps: [{ image: "img", flags: {}, args: [] }] });
+});

@@ -65,7 +65,14 @@ function put(target: Record<string, string | boolean | string[]>, name: string, 
  * Parses run/prepare argv. `podFlags` are the command's pod-wide flags (`repeatable` lists those
  * that accumulate); `allowAppArgs` is false for commands without `--` app arguments.
  */
-export function parseApps(argv: readonly string[], podFlags: ArgsDef, podRepeatable: ReadonlySet<string>, allowAppArgs = true): ParsedApps {
+export function parseApps(
+  argv: readonly string[],
+  podFlags: ArgsDef,
+  podRepeatable: ReadonlySet<string>,
+  allowAppArgs = true,
+  /** flags whose value is optional (`--net` alone means `default`) and their value when absent */
+  optionalValue: Readonly<Record<string, string>> = {},
+): ParsedApps {
   const pod: ParsedApps["pod"] = {};
   const apps: AppArgs[] = [];
   let appsAtLastArgs = 0;
@@ -98,6 +105,8 @@ export function parseApps(argv: readonly string[], podFlags: ArgsDef, podRepeata
       value = inline === undefined ? true : parseBool(name, inline);
     } else if (inline !== undefined) {
       value = inline;
+    } else if (name in optionalValue) {
+      value = optionalValue[name]!;
     } else {
       if (i + 1 >= argv.length) throw new UsageError(`flag needs an argument: --${name}`);
       value = argv[++i]!;

@@ -1,7 +1,7 @@
 // One pod as stage0 sees it: where its directory is now, its derived state, and what its files say
 // (manifest, creation and start times, pid, apps' exit codes). Reading never takes a lock for longer
 // than a non-blocking probe, so listing pods never waits on a running one.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { NotFoundError, RktError } from "../errors.ts";
 import { tryLock } from "../lock.ts";
@@ -28,6 +28,8 @@ export interface PodInfo extends PodRef {
   pid?: number;
   /** exit code of every app that has one */
   appExitCodes: Record<string, number>;
+  /** stage1 reported its apps started (`stage1/rootfs/rkt/supervisor-status` → ready) */
+  ready: boolean;
 }
 
 /** The state directory that holds pod `uuid` now; NotFoundError when none does. */
@@ -69,6 +71,14 @@ export function podState(paths: DataPaths, uuid: string): PodRef & { state: PodS
 function mtime(path: string): Date | undefined {
   try {
     return statSync(path).mtime;
+  } catch {
+    return undefined;
+  }
+}
+
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
   } catch {
     return undefined;
   }
@@ -132,6 +142,7 @@ export function podInfo(paths: DataPaths, uuid: string): PodInfo {
     started: mtime(join(ref.path, "pid")) ?? mtime(join(ref.path, "ppid")),
     pid: running ? readPodPid(ref.path) : undefined,
     appExitCodes: readAppExitCodes(ref.path),
+    ready: readLink(join(ref.path, "stage1", "rootfs", "rkt", "supervisor-status")) === "ready",
   };
 }
 

@@ -3,7 +3,7 @@
 // lifetime. It plans the pod, clones its PID 1 into the new namespaces (ffi/spawn.ts), writes
 // `pid`, supervises the apps, writes their exit codes to stage1/rootfs/rkt/status/<app> and
 // returns the pod's exit code (254 when the pod could not be set up).
-import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
@@ -66,6 +66,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
       const events = await pod.next();
       if (events.length === 0) break;
       for (const ev of events) {
+        if (ev.kind === "ready") symlinkSync("ready", join(podDir, "stage1", "rootfs", "rkt", "supervisor-status"));
         if (ev.kind === "setup-failed") {
           process.stderr.write(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
           setupFailed = true;

@@ -1,11 +1,14 @@
 // Hidden entrypoints of the rkt binary that implement the stage1 interface (rkt's
 // Documentation/devel/stage1-implementors-guide.md). cmd/main.ts dispatches `_stage1-<name>` here
-// before citty or any command module loads, so the stage1 start-up path stays minimal.
+// before citty or any command module loads, so the stage1 start-up path stays minimal; stage0
+// calls the built-in `run` in-process through builtinStage1Run (DESIGN.md §3).
 
-type Entrypoint = (argv: string[]) => number | Promise<number>;
+type Entrypoint = (argv: string[], podDir?: string) => number | Promise<number>;
 
 const entrypoints: Record<string, () => Promise<Entrypoint>> = {
-  run: () => import("./run.ts").then((m) => (argv: string[]) => m.main(argv)),
+  run: () => import("./run.ts").then((m) => m.main),
+  stop: () => import("./stop.ts").then((m) => m.main),
+  gc: () => import("./gc.ts").then((m) => m.main),
 };
 
 /** Runs `_stage1-<name> args…`; an unknown name is an internal error (exit 254). */
@@ -17,4 +20,12 @@ export async function dispatch(argv: string[]): Promise<number> {
     return 254;
   }
   return (await load())(argv.slice(1));
+}
+
+/**
+ * A built-in stage1 entrypoint in this process: the same arguments and pod directory contract as
+ * the exec'd one. For `run` the caller keeps holding the pod lock for the pod's lifetime.
+ */
+export async function builtinStage1(name: "run" | "stop" | "gc", argv: string[], podDir: string): Promise<number> {
+  return (await entrypoints[name]!())(argv, podDir);
 }

@@ -6,7 +6,7 @@ import { MS } from "../../ffi/constants.ts";
 import { parseRunArgs } from "./args.ts";
 import { appEnvironment } from "./env.ts";
 import { planPodMounts, resolveAppMounts } from "./mounts.ts";
-import { networkMode } from "./pod.ts";
+import { parseNetworks, supportedNetworkMode } from "../../core/networks.ts";
 import { resolveInRoot } from "./rootpath.ts";
 import { resolveCredentials } from "./user.ts";
 
@@ -30,8 +30,9 @@ describe("stage1 run arguments", () => {
   });
 
   test("networks other than host and none fail clearly", () => {
-    expect(networkMode(["none"])).toBe("none");
-    expect(() => networkMode(["default"])).toThrow(/only --net=host and --net=none/);
+    expect(supportedNetworkMode(parseNetworks("none"))).toBe("none");
+    expect(() => supportedNetworkMode(parseNetworks(true))).toThrow(/only --net=host and --net=none/);
+    expect(() => parseNetworks("host:a=b")).toThrow(/takes no arguments/);
   });
 });
 

@@ -3,6 +3,7 @@
 // rootfs (users, groups, symlinks) but changes nothing: the PID 1 shim applies it.
 import { join, posix } from "node:path";
 import { RktError } from "../../core/errors.ts";
+import { parseNetworks, supportedNetworkMode } from "../../core/networks.ts";
 import type { PodManifest, RuntimeApp } from "../../core/schema/pod-manifest.ts";
 import { CLONE } from "../../ffi/constants.ts";
 import type { PodSetup, SpawnSpec } from "../../ffi/spawn.ts";
@@ -15,12 +16,6 @@ import { resolveCredentials } from "./user.ts";
 /** Host path of app `name`'s rootfs inside pod directory `podDir` (layout.md §2). */
 export function appRootfs(podDir: string, name: string): string {
   return join(podDir, "stage1", "rootfs", "opt", "stage2", name, "rootfs");
-}
-
-/** `host` or `none`; the CNI modes come with networking (DESIGN.md §5). */
-export function networkMode(net: readonly string[]): "host" | "none" {
-  if (net.length === 1 && (net[0] === "host" || net[0] === "none")) return net[0];
-  throw new RktError(`cannot set up network "${net.join(",")}": only --net=host and --net=none are supported so far`);
 }
 
 function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main: SpawnSpec; preStart?: SpawnSpec; postStop?: SpawnSpec } {
@@ -43,7 +38,7 @@ function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main:
 /** Everything needed to launch and supervise the pod. */
 export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, console = "/dev/null"): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[] } {
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
-  const net = networkMode(args.net);
+  const net = supportedNetworkMode(parseNetworks(args.net.join(",")));
   const hostname = args.hostname || `rkt-${args.uuid}`;
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);

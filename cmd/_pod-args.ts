@@ -1,0 +1,136 @@
+// The pod-wide flags of run and prepare (cli.md), and their conversion, together with the per-app
+// groups from cmd/_apps.ts, into the options core/stage0 takes. Shared so both commands accept
+// exactly rkt's flags with rkt's semantics and conflicts.
+import type { ArgsDef } from "citty";
+import { readFileSync } from "node:fs";
+import { parsePullPolicy } from "../core/fetch/finder.ts";
+import { UsageError } from "../core/errors.ts";
+import { warn } from "../core/log.ts";
+import { parseNetworks } from "../core/networks.ts";
+import { parseEnvFile, parseEnvFlags, parseMountFlag, type AppOptions } from "../core/stage0/manifest.ts";
+import type { PrepareOptions } from "../core/stage0/prepare.ts";
+import type { RunOptions } from "../core/stage0/run.ts";
+import { parseVolumeFlag } from "../core/schema/pod-manifest.ts";
+import { APP_FLAGS, parseApps, type AppArgs } from "./_apps.ts";
+
+/** Flags of both prepare and run. */
+export const PREPARE_FLAGS = {
+  "stage1-url": { type: "string", description: "URL to an image to use as stage1" },
+  "stage1-path": { type: "string", description: "absolute or relative path to an image to use as stage1" },
+  "stage1-name": { type: "string", description: "name of an image to use as stage1" },
+  "stage1-hash": { type: "string", description: "hash of an image to use as stage1" },
+  "stage1-from-dir": { type: "string", description: "filename of an image in stage1 images directory to use as stage1" },
+  volume: { type: "string", description: "volumes to mount into the pod (NAME,kind=host|empty,…)" },
+  mount: { type: "string", description: "mounts of volumes into apps: volume=NAME,target=PATH" },
+  port: { type: "string", description: "ports to expose on the host (requires contained network): NAME:[HOSTIP:]HOSTPORT" },
+  "inherit-env": { type: "boolean", description: "inherit all environment variables not set by apps" },
+  "set-env": { type: "string", description: "an environment variable to set for apps: NAME=VALUE" },
+  "set-env-file": { type: "string", description: "path to an environment variables file" },
+  "no-overlay": { type: "boolean", description: "disable overlay filesystem" },
+  "private-users": { type: "boolean", description: "run within user namespaces" },
+  "pod-manifest": { type: "string", description: "the path to the pod manifest; if non-empty, the other flags except --net, --interactive and --mds-register are ignored" },
+  "uuid-file-save": { type: "string", description: "write out pod UUID to the specified file" },
+  "pull-policy": { type: "string", description: "when to pull an image: new, update or never", default: "new" },
+  "store-only": { type: "boolean", description: "deprecated, use --pull-policy=never" },
+  "no-store": { type: "boolean", description: "deprecated, use --pull-policy=update" },
+} as const satisfies ArgsDef;
+
+/** Runtime flags of run (and run-prepared). */
+export const RUNTIME_FLAGS = {
+  net: { type: "string", description: "configure the pod's networking: host, none, default or a list of networks", valueHint: "[=n1[:args],n2...]", default: "default" },
+  dns: { type: "string", description: "name servers to write in /etc/resolv.conf (or host, none)" },
+  "dns-search": { type: "string", description: "DNS search domains to write in /etc/resolv.conf" },
+  "dns-opt": { type: "string", description: "DNS options to write in /etc/resolv.conf" },
+  "dns-domain": { type: "string", description: "DNS domain to write in /etc/resolv.conf" },
+  "hosts-entry": { type: "string", description: "entries to add to the pod-wide /etc/hosts: IP=HOSTNAME or host" },
+  interactive: { type: "boolean", description: "run pod interactively; if true, only one image may be supplied" },
+  "mds-register": { type: "boolean", description: "register pod with metadata service; needs network connectivity to the host" },
+  hostname: { type: "string", description: "pod's hostname (default rkt-$PODUUID)" },
+  ipc: { type: "string", description: "IPC namespace of the pod: auto, private or parent", default: "auto" },
+} as const satisfies ArgsDef;
+
+const REPEATABLE = new Set(["volume", "mount", "port", "set-env", "dns", "dns-search", "dns-opt", "hosts-entry"]);
+
+type Values = Record<string, string | boolean | string[]>;
+const list = (v: Values[string] | undefined): string[] => (Array.isArray(v) ? v : v === undefined || typeof v === "boolean" ? [] : [v]);
+const str = (v: Values[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+
+function keyValueRecord(values: string[], flag: string): Record<string, string> {
+  return Object.fromEntries(parseEnvFlags(values, flag));
+}
+
+function appOptions(a: AppArgs): AppOptions {
+  const f = a.flags;
+  for (const k of ["memory", "cpu", "cpu-shares", "caps-retain", "caps-remove", "cap-retain", "cap-remove", "seccomp", "oom-score-adj"]) {
+    // TODO(#3): isolators come with cgroups and capabilities
+    if (f[k] !== undefined) warn(`--${k} is accepted but not enforced yet`);
+  }
+  const gids = str(f["supplementary-gids"]);
+  return {
+    image: a.image,
+    signature: str(f.signature),
+    exec: str(f.exec),
+    args: a.args,
+    name: str(f.name),
+    user: str(f.user),
+    group: str(f.group),
+    supplementaryGIDs: gids === undefined ? undefined : gids.split(",").map((g) => {
+      if (!/^\d+$/.test(g.trim())) throw new UsageError(`invalid --supplementary-gids "${gids}": expected comma-separated numbers`);
+      return Number(g);
+    }),
+    workingDir: str(f["working-dir"]),
+    readOnlyRootFS: f["readonly-rootfs"] === true,
+    environment: parseEnvFlags(list(f.environment), "environment"),
+    mounts: list(f.mount).map(parseMountFlag),
+    annotations: Object.entries(keyValueRecord(list(f.annotation), "annotation")).map(([name, value]) => ({ name, value })),
+    userAnnotations: keyValueRecord(list(f["user-annotation"]), "user-annotation"),
+    userLabels: keyValueRecord(list(f["user-label"]), "user-label"),
+  };
+}
+
+/** Parses run/prepare argv into prepare options (and, for run, runtime options). */
+export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { prepare: PrepareOptions; run: RunOptions; quiet: boolean } {
+  const flags: ArgsDef = withRuntime ? { ...PREPARE_FLAGS, ...RUNTIME_FLAGS } : { ...PREPARE_FLAGS, quiet: { type: "boolean" } };
+  const { pod, apps } = parseApps(argv, flags, REPEATABLE, true, withRuntime ? { net: "default" } : {});
+  for (const k of ["stage1-url", "stage1-path", "stage1-name", "stage1-hash", "stage1-from-dir"]) {
+    if (pod[k] !== undefined) throw new UsageError(`--${k}: only the built-in stage1 is supported so far`);
+  }
+  if (pod["private-users"]) throw new UsageError("--private-users is not supported yet");
+  if (list(pod.port).length) throw new UsageError("--port needs a contained network (--net=default or a CNI network), which is not supported yet");
+  for (const k of ["dns", "dns-search", "dns-opt", "dns-domain", "hosts-entry", "mds-register"]) {
+    if (pod[k] !== undefined) warn(`--${k} is accepted but not implemented yet`);
+  }
+  const podManifest = str(pod["pod-manifest"]);
+  if (podManifest && (apps.length || pod.volume || pod.mount || pod["set-env"] || pod["set-env-file"] || pod["inherit-env"])) {
+    throw new UsageError("conflicting flags set with --pod-manifest (see --help)");
+  }
+  if (!podManifest && apps.length === 0) throw new UsageError("must provide at least one image");
+  if (pod.interactive && apps.length > 1) throw new UsageError("interactive option only supports one image");
+  const envFile = str(pod["set-env-file"]);
+  const pullPolicy = pod["store-only"] ? "never" : pod["no-store"] ? "update" : parsePullPolicy(str(pod["pull-policy"]) ?? "new");
+  const ipc = str(pod.ipc);
+  if (ipc && !["auto", "private", "parent"].includes(ipc)) throw new UsageError(`invalid --ipc "${ipc}": expected auto, private or parent`);
+  return {
+    quiet: pod.quiet === true,
+    prepare: {
+      apps: apps.map(appOptions),
+      podManifest,
+      volumes: list(pod.volume).map(parseVolumeFlag),
+      mounts: list(pod.mount).map(parseMountFlag),
+      setEnv: [...(envFile ? parseEnvFile(readFileSync(envFile, "utf8")) : []), ...parseEnvFlags(list(pod["set-env"]), "set-env")],
+      inheritEnv: pod["inherit-env"] === true,
+      noOverlay: pod["no-overlay"] === true,
+      pullPolicy,
+      uuidFileSave: str(pod["uuid-file-save"]),
+    },
+    run: {
+      net: parseNetworks(pod.net ?? "default"),
+      interactive: pod.interactive === true,
+      hostname: str(pod.hostname),
+      ipc: ipc && ipc !== "auto" ? ipc : undefined,
+    },
+  };
+}
+
+/** Every flag run accepts, for --help. */
+export const RUN_HELP_ARGS = { ...PREPARE_FLAGS, ...RUNTIME_FLAGS, ...APP_FLAGS } as const satisfies ArgsDef;

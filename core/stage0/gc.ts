@@ -1,0 +1,99 @@
+// `rkt gc` and `rkt rm` (rkt's gc.go, rm.go; layout.md §2): mark exited pods as garbage, expire
+// prepared ones, and delete garbage after its grace period (measured from the mark rename's
+// ctime), each step an atomic rename under the pod lock.
+import { statSync } from "node:fs";
+import type { GlobalOptions } from "../config/options.ts";
+import { NotFoundError } from "../errors.ts";
+import { dataPaths, type DataPaths, type PodStateDir } from "../paths.ts";
+import { lockPod, movePod, type LockedPod } from "../pods/lifecycle.ts";
+import { podState } from "../pods/pod.ts";
+import { checkCanRemove } from "../pods/state.ts";
+import { podDirs } from "../pods/uuid.ts";
+import { deletePodDir } from "./teardown.ts";
+
+/** What gc did with one pod, for the command to report. */
+export type GcEvent =
+  | { uuid: string; action: "marked" }
+  | { uuid: string; action: "removed" }
+  | { uuid: string; action: "kept"; reason: string };
+
+export interface GcOptions {
+  gracePeriodMs: number;
+  expirePreparedMs: number;
+  markOnly: boolean;
+  now?: number;
+}
+
+/** A stage1 `gc` entrypoint, run before a pod's directory goes. */
+export type Stage1Gc = (uuid: string, podDir: string) => Promise<void>;
+
+function ctimeMs(path: string): number {
+  return statSync(path).ctimeMs;
+}
+
+/** Moves every unlocked pod of `from` (exited / aborted) to `to`. */
+function markUnlocked(paths: DataPaths, from: PodStateDir, to: PodStateDir, events: GcEvent[]): void {
+  for (const { uuid, dir } of podDirs(paths)) {
+    if (dir !== from) continue;
+    const pod = lockPod(paths, uuid, from);
+    if (!pod) continue;
+    try {
+      movePod(paths, pod, to);
+      events.push({ uuid, action: "marked" });
+    } finally {
+      pod.lock.release();
+    }
+  }
+}
+
+async function sweep(paths: DataPaths, pod: LockedPod, stage1Gc: Stage1Gc): Promise<void> {
+  try {
+    await stage1Gc(pod.uuid, pod.path);
+    deletePodDir(pod.uuid, pod.path);
+  } finally {
+    pod.lock.release();
+  }
+}
+
+/** One gc pass; returns what happened to each pod touched. */
+export async function gcPods(g: GlobalOptions, opts: GcOptions, stage1Gc: Stage1Gc): Promise<GcEvent[]> {
+  const paths = dataPaths(g.dir);
+  const events: GcEvent[] = [];
+  markUnlocked(paths, "run", "exited-garbage", events);
+  markUnlocked(paths, "prepare", "garbage", events);
+  // after marking: a grace period of 0 collects what was marked just now
+  const now = opts.now ?? Date.now();
+  for (const { uuid, dir } of podDirs(paths)) {
+    if (dir !== "prepared" || now - ctimeMs(paths.podDir(dir, uuid)) < opts.expirePreparedMs) continue;
+    const pod = lockPod(paths, uuid, "prepared");
+    if (!pod) continue;
+    movePod(paths, pod, "garbage").lock.release();
+    events.push({ uuid, action: "marked" });
+  }
+  if (opts.markOnly) return events;
+  for (const { uuid, dir } of podDirs(paths)) {
+    if (dir !== "exited-garbage" && dir !== "garbage") continue;
+    const path = paths.podDir(dir, uuid);
+    if (dir === "exited-garbage" && now - ctimeMs(path) < opts.gracePeriodMs) {
+      events.push({ uuid, action: "kept", reason: "still within grace period" });
+      continue;
+    }
+    const pod = lockPod(paths, uuid, dir);
+    if (!pod) continue; // another gc or rm is deleting it
+    await sweep(paths, pod, stage1Gc);
+    events.push({ uuid, action: "removed" });
+  }
+  return events;
+}
+
+/** `rkt rm UUID`: garbage-collects one pod at once, whatever its grace period. */
+export async function removePod(g: GlobalOptions, uuid: string, stage1Gc: Stage1Gc): Promise<void> {
+  const paths = dataPaths(g.dir);
+  const { dir, state } = podState(paths, uuid);
+  checkCanRemove(uuid, state);
+  const pod = lockPod(paths, uuid, dir);
+  if (!pod) throw new NotFoundError(`cannot remove pod "${uuid}": another process holds it`);
+  const target: PodStateDir = dir === "run" || dir === "exited-garbage" ? "exited-garbage" : "garbage";
+  const moved = dir === target ? pod : movePod(paths, pod, target);
+  await sweep(paths, moved, stage1Gc);
+}

@@ -1,0 +1,91 @@
+// `rkt prepare` and the first half of `rkt run` (rkt's stage0 Prepare): resolve the images into the
+// store, create the pod directory (embryo → prepare, locked), write the pod manifest and appsinfo;
+// copy each app's rootfs with --no-overlay (overlays are mounted when the pod runs, as rkt does).
+// The caller gets the pod still locked in prepare/ and moves it on.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { GlobalOptions } from "../config/options.ts";
+import { findImage, type PullPolicy } from "../fetch/finder.ts";
+import { signatureCheck } from "../fetch/trusted.ts";
+import { lock } from "../lock.ts";
+import { warn } from "../log.ts";
+import { dataPaths } from "../paths.ts";
+import { createPod, type LockedPod } from "../pods/lifecycle.ts";
+import { parsePodManifest, type PodManifest } from "../schema/pod-manifest.ts";
+import { ImageStore } from "../store/store.ts";
+import { generatePodManifest, type AppOptions, type PodOptions, type ResolvedImage } from "./manifest.ts";
+import { copyRootfs, overlaySupported } from "./rootfs.ts";
+
+export interface PrepareOptions extends PodOptions {
+  apps: AppOptions[];
+  /** a whole pod manifest instead of images (--pod-manifest) */
+  podManifest?: string;
+  noOverlay: boolean;
+  pullPolicy: PullPolicy;
+  /** --uuid-file-save: written as soon as the pod exists, so `rm` can clean up failures */
+  uuidFileSave?: string;
+}
+
+interface PreparedImage extends ResolvedImage {
+  treeStoreID: string;
+  rootfs: string;
+}
+
+async function resolveImage(g: GlobalOptions, store: ImageStore, image: string, signature: string | undefined, pullPolicy: PullPolicy): Promise<PreparedImage> {
+  const key = await findImage(image, { store, pullPolicy, signature: signatureCheck(g, image, signature) });
+  const { treeStoreID, rootfs } = await store.renderTree(key);
+  store.markUsed(key);
+  return { key, manifest: store.manifest(key), treeStoreID, rootfs };
+}
+
+/** Resolves images and builds the manifest: from the command line, or from --pod-manifest. */
+async function podManifestAndImages(g: GlobalOptions, store: ImageStore, opts: PrepareOptions): Promise<{ manifest: PodManifest; images: PreparedImage[] }> {
+  if (opts.podManifest) {
+    const manifest = parsePodManifest(readFileSync(opts.podManifest));
+    const images: PreparedImage[] = [];
+    for (const ra of manifest.apps) {
+      const img = await resolveImage(g, store, ra.image.id, undefined, "never");
+      ra.image.id = img.key;
+      ra.app ??= img.manifest.app;
+      images.push(img);
+    }
+    return { manifest, images };
+  }
+  const images: PreparedImage[] = [];
+  for (const app of opts.apps) images.push(await resolveImage(g, store, app.image, app.signature, opts.pullPolicy));
+  return { manifest: generatePodManifest(opts.apps, images, opts), images };
+}
+
+/** Prepares a pod; returns it locked in prepare/ (an error leaves it there, "aborted prepare", for gc). */
+export async function preparePod(g: GlobalOptions, opts: PrepareOptions): Promise<LockedPod> {
+  const paths = dataPaths(g.dir);
+  using store = ImageStore.open(g.dir);
+  const { manifest, images } = await podManifestAndImages(g, store, opts);
+  // image gc takes this lock exclusively: no tree can vanish while a pod is being prepared
+  using _prepare = await lock(paths.prepareLock, { shared: true, create: true });
+  const pod = createPod(paths);
+  try {
+    if (opts.uuidFileSave) writeFileSync(opts.uuidFileSave, pod.uuid);
+    const overlay = !opts.noOverlay && overlaySupported();
+    if (!opts.noOverlay && !overlay) warn("overlayfs is not available: copying the images' rootfs instead");
+    manifest.apps.forEach((ra, i) => {
+      const img = images[i]!;
+      const info = join(pod.path, "appsinfo", ra.name);
+      mkdirSync(info, { recursive: true });
+      const imageManifest = store.manifestBytes(img.key);
+      writeFileSync(join(info, "manifest"), imageManifest);
+      writeFileSync(join(info, "treeStoreID"), img.treeStoreID);
+      const appDir = join(pod.path, "stage1", "rootfs", "opt", "stage2", ra.name);
+      mkdirSync(appDir, { recursive: true });
+      writeFileSync(join(appDir, "manifest"), imageManifest);
+      if (!overlay) copyRootfs(img.rootfs, join(appDir, "rootfs"));
+    });
+    if (overlay) writeFileSync(join(pod.path, "overlay-prepared"), "");
+    mkdirSync(join(pod.path, "stage1", "rootfs", "rkt", "status"), { recursive: true });
+    writeFileSync(join(pod.path, "pod"), JSON.stringify(manifest));
+  } catch (e) {
+    pod.lock.release();
+    throw e;
+  }
+  return pod;
+}

@@ -1,0 +1,51 @@
+// An app's rootfs in the pod directory (layout.md §2): overlayfs with the tree store's rendered
+// rootfs as lower layer and upper/work dirs in the pod (mounted in the host's mount namespace, so
+// gc unmounts it), or a copy with --no-overlay or when the kernel has no overlayfs.
+import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { mount } from "../../ffi/mount.ts";
+import { RktError } from "../errors.ts";
+
+/** Whether the running kernel offers overlayfs. */
+export function overlaySupported(): boolean {
+  try {
+    return /\toverlay$/m.test(readFileSync("/proc/filesystems", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Escapes a path for overlay's mount options, where ",", ":" and "\" separate (OverlayMount test). */
+export function overlayEscape(path: string): string {
+  return path.replace(/[\\,:]/g, (c) => `\\${c}`);
+}
+
+/** Mounts app `app`'s rootfs at `dest` as an overlay over `lower` (upper/work under the pod's overlay/). */
+export function mountOverlay(podDir: string, treeStoreID: string, app: string, lower: string, dest: string): void {
+  const upper = join(podDir, "overlay", treeStoreID, "upper", app);
+  const work = join(podDir, "overlay", treeStoreID, "work", app);
+  for (const d of [upper, work, dest]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  // a setgid upper dir would hand its group to every file the app creates (rkt clears it too)
+  chmodSync(upper, 0o755);
+  mount("overlay", dest, "overlay", 0, `lowerdir=${overlayEscape(lower)},upperdir=${overlayEscape(upper)},workdir=${overlayEscape(work)}`);
+}
+
+/** Copies `lower` to `dest` keeping owners, modes and links (reflinks where the filesystem can). */
+export function copyRootfs(lower: string, dest: string): void {
+  mkdirSync(dest, { recursive: true, mode: 0o755 });
+  const p = Bun.spawnSync(["cp", "-a", "--reflink=auto", `${lower}/.`, dest], { stdout: "ignore", stderr: "pipe" });
+  if (p.exitCode !== 0) throw new RktError(`cannot copy rootfs "${lower}" to "${dest}": ${p.stderr.toString().trim()}`);
+}
+
+/**
+ * Mounts the overlay rootfs of every app of a pod prepared with overlay (rkt's setupAppImage), with
+ * the tree store `treesDir` as lower layers; nothing to do for pods prepared with --no-overlay.
+ */
+export function mountAppOverlays(podDir: string, apps: readonly string[], treesDir: string): void {
+  if (!existsSync(join(podDir, "overlay-prepared"))) return;
+  if (!overlaySupported()) throw new RktError("cannot run pod: it was prepared with overlay but overlayfs is not available");
+  for (const app of apps) {
+    const id = readFileSync(join(podDir, "appsinfo", app, "treeStoreID"), "utf8").trim();
+    mountOverlay(podDir, id, app, join(treesDir, id, "rootfs"), join(podDir, "stage1", "rootfs", "opt", "stage2", app, "rootfs"));
+  }
+}

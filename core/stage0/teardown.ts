@@ -1,0 +1,42 @@
+// Removing a pod directory for good (rkt's stage0 gc deletePod): stage1's gc entrypoint first (it
+// frees what the pod held outside its directory), then every mount still under the directory —
+// overlays stage0 made, anything a killed stage1 left — deepest first, lazily when busy, then the
+// files, the pod manifest last.
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { MNT, umount } from "../../ffi/mount.ts";
+import { SyscallError } from "../../ffi/errors.ts";
+import { RktError } from "../errors.ts";
+
+/** Mount points at or below `dir` in this process's mount table, deepest last. */
+export function mountsBelow(dir: string): string[] {
+  const decode = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+  return readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => decode(l.split(" ")[4] ?? ""))
+    .filter((m) => m === dir || m.startsWith(dir + "/"));
+}
+
+/** Unmounts everything at or below `dir`, deepest first; a busy mount is detached (MNT_DETACH). */
+export function unmountBelow(dir: string): void {
+  for (const m of mountsBelow(dir).reverse()) {
+    try {
+      umount(m);
+    } catch (e) {
+      if (!(e instanceof SyscallError)) throw e;
+      if (e.code === "EINVAL" || e.code === "ENOENT") continue; // already gone with its parent
+      umount(m, MNT.MNT_DETACH);
+    }
+  }
+}
+
+/** Deletes pod directory `path`: mounts, files, and the `pod` manifest last. */
+export function deletePodDir(uuid: string, path: string): void {
+  try {
+    unmountBelow(path);
+    for (const entry of ["stage1", "overlay", "appsinfo", "sharedVolumes"]) rmSync(join(path, entry), { recursive: true, force: true });
+    rmSync(path, { recursive: true, force: true });
+  } catch (e) {
+    throw new RktError(`cannot remove pod "${uuid}"`, { cause: e });
+  }
+}
