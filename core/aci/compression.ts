@@ -1,0 +1,167 @@
+// Compression of ACI archives (appc spec/aci.md): detection by magic bytes and streaming
+// (de)compression. gzip runs in-process on Bun's native node:zlib (measured fastest, DESIGN.md §4);
+// bzip2 and xz go through the system tools, as appc's own XzReader does. A truncated or corrupt
+// stream always ends in an RktError, never in a silently short output.
+import { createGunzip, createGzip } from "node:zlib";
+import type { Transform } from "node:stream";
+import { RktError } from "../errors.ts";
+
+export type Compression = "gzip" | "bzip2" | "xz" | "none";
+
+const MAGIC: [Compression, number[]][] = [
+  ["gzip", [0x1f, 0x8b]],
+  ["bzip2", [0x42, 0x5a, 0x68]],
+  ["xz", [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+];
+/** the most bytes detectCompression needs to see */
+export const SNIFF_BYTES = 6;
+
+/** The compression of a stream from its first bytes; "none" for a plain tar or anything unknown. */
+export function detectCompression(head: Uint8Array): Compression {
+  for (const [kind, magic] of MAGIC) {
+    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) return kind;
+  }
+  return "none";
+}
+
+export interface DecompressOptions {
+  /** refuse to produce more than this many bytes (a decompression bomb guard) */
+  maxOutput?: number;
+  /** told the detected compression before the first output chunk */
+  onCompression?: (c: Compression) => void;
+}
+
+/**
+ * The uncompressed bytes of `input`, whose compression is sniffed from its first bytes.
+ * Throws RktError "cannot decompress <kind> image: …" on truncated or corrupt input.
+ */
+export async function* decompress(input: AsyncIterable<Uint8Array>, opts: DecompressOptions = {}): AsyncIterable<Uint8Array> {
+  const it = input[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headLen = 0;
+  let done = false;
+  while (headLen < SNIFF_BYTES) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    headLen += r.value.length;
+  }
+  const kind = detectCompression(Buffer.concat(head));
+  opts.onCompression?.(kind);
+  async function* whole(): AsyncIterable<Uint8Array> {
+    yield* head;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  const out = kind === "none" ? whole() : filter(kind, "decompress", whole());
+  let total = 0;
+  for await (const chunk of out) {
+    total += chunk.length;
+    if (opts.maxOutput !== undefined && total > opts.maxOutput) {
+      throw new RktError(`cannot decompress ${kind} image: output exceeds the limit of ${opts.maxOutput} bytes`);
+    }
+    yield chunk;
+  }
+}
+
+/** `input` compressed with `kind` ("none" passes it through). */
+export function compress(input: AsyncIterable<Uint8Array>, kind: Compression): AsyncIterable<Uint8Array> {
+  return kind === "none" ? input : filter(kind, "compress", input);
+}
+
+type Direction = "compress" | "decompress";
+
+const TOOL: Record<"bzip2" | "xz", string> = { bzip2: "bzip2", xz: "xz" };
+
+function filter(kind: Exclude<Compression, "none">, dir: Direction, input: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const fail = (cause: unknown, why: string) => new RktError(`cannot ${dir} ${kind} image: ${why}`, { cause });
+  if (kind === "gzip") return zlibFilter(dir === "compress" ? createGzip() : createGunzip({ chunkSize: 256 * 1024 }), input, fail);
+  return toolFilter([TOOL[kind], dir === "compress" ? "-c" : "-dc"], input, fail);
+}
+
+type Fail = (cause: unknown, why: string) => RktError;
+
+/** Runs `input` through a node:zlib transform, feeding it with back-pressure. */
+async function* zlibFilter(z: Transform, input: AsyncIterable<Uint8Array>, fail: Fail): AsyncIterable<Uint8Array> {
+  let feedError: unknown;
+  const feed = (async () => {
+    try {
+      for await (const chunk of input) {
+        if (z.destroyed) return; // the consumer stopped early or zlib failed
+        if (!z.write(chunk)) await drained(z);
+      }
+      z.end();
+    } catch (e) {
+      feedError = e;
+      z.destroy(e as Error);
+    }
+  })();
+  try {
+    for await (const chunk of z) yield chunk as Uint8Array;
+  } catch (e) {
+    if (feedError !== undefined) throw feedError;
+    const code = (e as { code?: string }).code;
+    throw fail(e, code === "Z_BUF_ERROR" ? "unexpected end of data" : (e as Error).message);
+  } finally {
+    z.destroy();
+    await feed;
+  }
+  if (feedError !== undefined) throw feedError;
+}
+
+/** Resolves when `s` wants more input, or is gone. */
+function drained(s: Transform): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      s.off("drain", done);
+      s.off("close", done);
+      resolve();
+    };
+    s.on("drain", done);
+    s.on("close", done);
+  });
+}
+
+/** Runs `input` through an external filter program (stdin → stdout), failing on its exit status. */
+async function* toolFilter(argv: string[], input: AsyncIterable<Uint8Array>, fail: Fail): AsyncIterable<Uint8Array> {
+  const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  let inputError: unknown;
+  const feed = (async () => {
+    try {
+      for await (const chunk of input) {
+        try {
+          proc.stdin.write(chunk);
+          await proc.stdin.flush();
+        } catch {
+          break; // EPIPE: the tool stopped reading, its exit status tells why
+        }
+      }
+    } catch (e) {
+      inputError = e;
+    }
+    try {
+      await proc.stdin.end();
+    } catch {
+      // already closed by the tool's exit
+    }
+  })();
+  const stderr = new Response(proc.stderr).text();
+  let complete = false;
+  try {
+    for await (const chunk of proc.stdout) yield chunk;
+    complete = true;
+  } finally {
+    if (!complete) proc.kill();
+    await feed;
+  }
+  const code = await proc.exited;
+  if (inputError !== undefined) throw inputError;
+  if (code !== 0) {
+    const msg = (await stderr).trim().split("\n")[0]!.replace(/;$/, "");
+    const why = /unexpected end|ends unexpectedly/i.test(msg) ? `unexpected end of data (${msg})` : msg || `${argv[0]} exited with status ${code}`;
+    throw fail(undefined, why);
+  }
+}
