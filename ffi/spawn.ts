@@ -97,6 +97,13 @@ class Arena {
     this.keep.push(a);
     return BigInt(ptr(a));
   }
+  /** a gid_t[] (32-bit), never empty so its pointer is valid */
+  u32(values: readonly number[]): bigint {
+    const a = new Uint32Array(Math.max(1, values.length));
+    a.set(values);
+    this.keep.push(a);
+    return BigInt(ptr(a));
+  }
 }
 
 /** Six u64 slots per op: kind, then what apply() in spawn.c reads for that kind. */
@@ -159,7 +166,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
   const { pod_init } = loadShim();
   const a = new Arena();
   const specPtrs = specs.map((s) =>
-    a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u64(s.groups.map(BigInt).concat(0n)),
+    a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u32(s.groups),
       BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt((s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0)), 0n]),
   );
   const ops = a.u64(setup.ops.flatMap((o) => encodeOp(a, o)));

@@ -74,7 +74,8 @@ export async function gcPods(g: GlobalOptions, opts: GcOptions, stage1Gc: Stage1
   for (const { uuid, dir } of podDirs(paths)) {
     if (dir !== "exited-garbage" && dir !== "garbage") continue;
     const path = paths.podDir(dir, uuid);
-    if (dir === "exited-garbage" && now - ctimeMs(path) < opts.gracePeriodMs) {
+    // ctime has sub-millisecond precision: a pod marked in this very pass may look younger than "now"
+    if (dir === "exited-garbage" && opts.gracePeriodMs > 0 && now - ctimeMs(path) < opts.gracePeriodMs) {
       events.push({ uuid, action: "kept", reason: "still within grace period" });
       continue;
     }

@@ -1,20 +1,18 @@
 // Pod directories built by hand for stage1 tests: a busybox rootfs per app and a pod manifest, laid
 // out as stage0 leaves them (layout.md §2), so stage1 can be tested before and apart from stage0.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unmountBelow, ROOT } from "../helpers/context.ts";
+import { busyboxRootfs } from "../helpers/images.ts";
 
-const APPLETS = ["sh", "echo", "cat", "ls", "ps", "hostname", "id", "sleep", "true", "false", "grep", "stat", "readlink", "touch", "kill", "wc"];
+/** Applets the stage1 tests use beyond test/helpers/images.ts's set. */
+const EXTRA_APPLETS = ["grep", "stat", "readlink", "wc", "kill"];
 
-/** A minimal rootfs: static busybox, its applets, /etc/passwd and /etc/group. */
-export function busyboxRootfs(root: string): void {
-  mkdirSync(join(root, "bin"), { recursive: true });
-  mkdirSync(join(root, "etc"), { recursive: true });
-  copyFileSync("/bin/busybox", join(root, "bin", "busybox"));
-  for (const a of APPLETS) symlinkSync("busybox", join(root, "bin", a));
-  writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n");
-  writeFileSync(join(root, "etc", "group"), "root:x:0:\nuser:x:1000:\nextra:x:1500:\n");
+/** The busybox test rootfs plus the extra applets, for a pod built by hand. */
+function podRootfs(root: string): void {
+  busyboxRootfs(root);
+  for (const a of EXTRA_APPLETS) symlinkSync("busybox", join(root, "bin", a));
 }
 
 export interface TestPod extends Disposable {
@@ -29,7 +27,7 @@ export function testPod(apps: Record<string, unknown>[], extra: Record<string, u
   const base = mkdtempSync(join(tmpdir(), "rkt-pod-"));
   const uuid = "11111111-2222-4333-8444-555555555555";
   const dir = join(base, uuid);
-  for (const app of apps) busyboxRootfs(join(dir, "stage1", "rootfs", "opt", "stage2", String(app.name), "rootfs"));
+  for (const app of apps) podRootfs(join(dir, "stage1", "rootfs", "opt", "stage2", String(app.name), "rootfs"));
   const image = { id: `sha512-${"0".repeat(64)}` };
   writeFileSync(join(dir, "pod"), JSON.stringify({ acVersion: "0.8.11", acKind: "PodManifest", apps: apps.map((a) => ({ image, ...a })), volumes: [], ...extra }));
   return {
