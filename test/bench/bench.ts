@@ -45,17 +45,23 @@ function bigImage(): string {
   if (existsSync(aci)) return aci;
   const layout = join(WORK, "big");
   rmSync(layout, { recursive: true, force: true });
-  mkdirSync(join(layout, "rootfs"), { recursive: true });
+  mkdirSync(layout, { recursive: true });
   writeFileSync(join(layout, "manifest"), JSON.stringify({ acKind: "ImageManifest", acVersion: "0.8.11", name: "example.com/big", labels: [{ name: "os", value: "linux" }, { name: "arch", value: "amd64" }] }));
-  // Copy whole /usr subtrees until the compressed size reaches the target.
-  const sources = ["/usr/lib", "/usr/share", "/usr/bin", "/usr/libexec", "/usr/include", "/usr/local", "/opt"];
-  let n = 0;
-  for (const src of sources) {
-    if (!existsSync(src)) continue;
-    sh(`cp -a ${src} ${join(layout, "rootfs", `part${n++}`)} 2>/dev/null || true`);
-    sh(`tar -C ${layout} -cf - manifest rootfs | gzip -1 > ${aci}`);
-    if (Bun.file(aci).size >= SIZE_MB * 2 ** 20) break;
+  // Regular files from /usr, in find's order, until about 3.3x the target (gzip -6 on such a mix).
+  const found = Bun.spawnSync(["find", "/usr/share", "/usr/lib", "/usr/bin", "-xdev", "-type", "f", "-size", "-16M", "-printf", "%s %p\n"]).stdout.toString().split("\n");
+  const list: string[] = [];
+  let total = 0;
+  for (const line of found) {
+    const sp = line.indexOf(" ");
+    if (sp < 0) continue;
+    total += Number(line.slice(0, sp));
+    list.push(line.slice(sp + 2));
+    if (total > SIZE_MB * 3.3 * 2 ** 20) break;
   }
+  writeFileSync(join(layout, "files"), list.join("\n"));
+  // Manifest first, then the rootfs with its directories, as actool lays images out.
+  sh(`mkdir ${layout}/rootfs && tar -C / -cf - -T ${layout}/files | tar -C ${layout}/rootfs -xf - && tar -C ${layout} -cf - manifest rootfs | gzip -6 > ${aci}`);
+  rmSync(layout, { recursive: true, force: true });
   return aci;
 }
 
