@@ -29,6 +29,14 @@ export default defineCommand({
   async run({ args }) {
     const format = outputFormat(args.format);
     const pos = positionals(args);
+    // `--wait UUID`: rkt's --wait takes an optional value, the generic flag check gave it the UUID
+    for (const flag of ["wait", "wait-ready"] as const) {
+      const v = args[flag];
+      if (pos.length === 0 && !args["uuid-file"] && typeof v === "string" && /^[0-9a-f-]+$/.test(v) && !/^\d+$/.test(v)) {
+        pos.push(v);
+        args[flag] = "true";
+      }
+    }
     const uuid = args["uuid-file"] ? readFileSync(args["uuid-file"], "utf8").trim() : pos[0];
     if (!uuid || pos.length > (args["uuid-file"] ? 0 : 1)) throw new UsageError("status needs exactly one pod UUID (or --uuid-file)");
     const g = getGlobals();

@@ -1,0 +1,163 @@
+// The pod lifecycle commands as a user drives them (acceptance.md: prepare, cat_manifest, list,
+// status, stop, rm, gc, pid_file), plus supervision: orphans reaped, SIGTERM-proof apps killed
+// after the grace period, many pods at once, and no mount left behind.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rktContext, type RktContext } from "../helpers/context.ts";
+import { busyboxAci } from "../helpers/images.ts";
+import { requires } from "../helpers/requires.ts";
+
+let dir: string;
+let aci: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "rkt-e2e-pods-"));
+  aci = join(dir, "busybox.aci");
+  await busyboxAci(aci);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts `rkt run` in the background; resolves once the pod is running, with its UUID. */
+async function startPod(ctx: RktContext, script: string, extra: string[] = []) {
+  const uuidFile = join(ctx.tmp, `uuid-${Math.random()}`);
+  const proc = Bun.spawn(ctx.argv(["--insecure-options=image", "run", "--net=host", `--uuid-file-save=${uuidFile}`, ...extra, aci, "--exec=/bin/sh", "--", "-c", script]), {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const uuid = readFileSync(uuidFile, "utf8");
+      if (ctx.rkt(["status", "--wait-ready=5s", uuid]).stdout.startsWith("state=running")) return { uuid, proc };
+    } catch {
+      // not yet
+    }
+    await Bun.sleep(25);
+  }
+  throw new Error("pod did not start");
+}
+
+const mounted = (ctx: RktContext) => readFileSync("/proc/self/mounts", "utf8").split("\n").filter((l) => l.includes(ctx.dir));
+
+describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
+  test("prepare, list, cat-manifest, run-prepared, status", () => {
+    using ctx = rktContext();
+    const p = ctx.rkt(["--insecure-options=image", "prepare", "--quiet", aci, "--exec=/bin/sh", "--", "-c", "echo prepared; exit 7"]);
+    expect(p.code).toBe(0);
+    const uuid = p.stdout.trim();
+    expect(ctx.rkt(["list", "--no-legend"]).stdout).toMatch(new RegExp(`^${uuid.slice(0, 8)}\\s+busybox\\s+example.com/busybox:1.0.0\\s+prepared`));
+    const listed = JSON.parse(ctx.rkt(["list", "--format=json"]).stdout);
+    expect(listed).toEqual([expect.objectContaining({ name: uuid, state: "prepared", app_names: ["busybox"] })]);
+    const manifest = JSON.parse(ctx.rkt(["cat-manifest", uuid.slice(0, 6)]).stdout);
+    expect(manifest.apps[0].app.exec).toEqual(["/bin/sh", "-c", "echo prepared; exit 7"]);
+    const uuidFile = join(ctx.tmp, "uuid");
+    writeFileSync(uuidFile, uuid);
+    expect(ctx.rkt(["cat-manifest", `--uuid-file=${uuidFile}`, "--pretty-print=false"]).stdout).toBe(JSON.stringify(manifest) + "\n");
+    const r = ctx.rkt(["run-prepared", "--net=host", uuid]);
+    expect(r.stdout).toBe("prepared\n");
+    expect(r.code).toBe(7);
+    const status = ctx.rkt(["status", uuid]).stdout;
+    expect(status).toMatch(/^state=exited\ncreated=.+\nstarted=.+\nnetworks=\nexited=true\napp-busybox=7\n$/);
+    expect(JSON.parse(ctx.rkt(["status", "--format=json", uuid]).stdout)).toMatchObject({ name: uuid, state: "exited" });
+    expect(ctx.rkt(["run-prepared", "--net=host", uuid]).stderr).toContain("expected prepared");
+  }, 20_000);
+
+  test("status of a running pod shows its pid; stop ends it and prints the quoted UUID", async () => {
+    using ctx = rktContext();
+    const { uuid, proc } = await startPod(ctx, "sleep 100");
+    const status = ctx.rkt(["status", uuid]).stdout;
+    expect(status).toMatch(/pid=\d+\nexited=false\n/);
+    const pid = Number(/pid=(\d+)/.exec(status)![1]);
+    expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/NSpid:\s+\d+\s+1\n/);
+    const s = ctx.rkt(["stop", uuid]);
+    expect(s.stdout).toBe(`"${uuid}"\n`);
+    expect(await proc.exited).toBe(143);
+    expect(ctx.rkt(["status", uuid]).stdout).toContain("app-busybox=143");
+    expect(ctx.rkt(["stop", uuid]).code).toBe(254);
+  }, 20_000);
+
+  test("stop kills an app that ignores SIGTERM after the grace period; --force kills at once", async () => {
+    using ctx = rktContext();
+    const a = await startPod(ctx, "trap '' TERM; while :; do sleep 1; done");
+    const t0 = Date.now();
+    ctx.rkt(["stop", a.uuid]);
+    await a.proc.exited;
+    expect(Date.now() - t0).toBeGreaterThan(4000);
+    const b = await startPod(ctx, "trap '' TERM; sleep 100");
+    const t1 = Date.now();
+    ctx.rkt(["stop", "--force", b.uuid]);
+    await b.proc.exited;
+    expect(Date.now() - t1).toBeLessThan(3000);
+  }, 30_000);
+
+  test("status --wait waits for the pod to exit", async () => {
+    using ctx = rktContext();
+    const { uuid, proc } = await startPod(ctx, "sleep 0.5; exit 2");
+    const r = ctx.rkt(["status", "--wait", uuid]);
+    expect(r.stdout).toContain("state=exited");
+    expect(r.stdout).toContain("app-busybox=2");
+    await proc.exited;
+  }, 20_000);
+
+  test("orphans of a double-forking app leave no zombie", async () => {
+    using ctx = rktContext();
+    const { uuid, proc } = await startPod(ctx, "(sleep 0.2 &); sleep 100");
+    await Bun.sleep(600);
+    const pid = Number(/pid=(\d+)/.exec(ctx.rkt(["status", uuid]).stdout)![1]);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+    const states = children.map((c) => readFileSync(`/proc/${c}/stat`, "utf8").split(") ")[1]![0]);
+    expect(states).not.toContain("Z");
+    expect(children.length).toBe(1);
+    ctx.rkt(["stop", "--force", uuid]);
+    await proc.exited;
+  }, 20_000);
+
+  test("rm removes exited and prepared pods, refuses running ones; gc marks then sweeps", async () => {
+    using ctx = rktContext();
+    const prepared = ctx.rkt(["--insecure-options=image", "prepare", "--quiet", aci]).stdout.trim();
+    expect(ctx.rkt(["--insecure-options=image", "run", "--net=host", aci, "--exec=/bin/true"]).code).toBe(0);
+    const exited = JSON.parse(ctx.rkt(["list", "--format=json"]).stdout).find((p: { state: string }) => p.state === "exited").name;
+    const { uuid: running, proc } = await startPod(ctx, "sleep 100");
+    const refused = ctx.rkt(["rm", running]);
+    expect(refused.code).toBe(254);
+    expect(refused.stderr).toContain("is running");
+    expect(ctx.rkt(["rm", prepared]).stdout).toBe(`"${prepared}"\n`);
+    ctx.rkt(["stop", "--force", running]);
+    await proc.exited;
+    expect(ctx.rkt(["gc", "--mark-only"]).stderr).toContain(`moving pod "${exited}" to garbage`);
+    expect(ctx.rkt(["status", exited]).stdout).toContain("state=exited garbage");
+    const kept = ctx.rkt(["gc"]);
+    expect(kept.stderr).toContain("still within grace period");
+    const swept = ctx.rkt(["gc", "--grace-period=0s"]);
+    expect(swept.stderr).toContain(`Garbage collecting pod "${exited}"`);
+    expect(ctx.rkt(["list", "--no-legend"]).stdout).toBe("");
+    expect(mounted(ctx)).toEqual([]);
+    expect(ctx.rkt(["rm", "ffffffff"]).code).toBe(254);
+  }, 20_000);
+
+  test("a pod whose stage1 was killed with SIGKILL is collected, mounts included", async () => {
+    using ctx = rktContext();
+    const { uuid, proc } = await startPod(ctx, "sleep 100");
+    proc.kill(9);
+    await proc.exited;
+    await Bun.sleep(200);
+    expect(ctx.rkt(["status", uuid]).stdout).toContain("state=exited");
+    expect(ctx.rkt(["rm", uuid]).code).toBe(0);
+    expect(mounted(ctx)).toEqual([]);
+  }, 20_000);
+
+  test("20 pods started at once all run and gc collects them all", async () => {
+    using ctx = rktContext();
+    ctx.rkt(["--insecure-options=image", "fetch", aci]);
+    const procs = Array.from({ length: 20 }, (_, i) =>
+      Bun.spawn(ctx.argv(["run", "--net=host", "example.com/busybox", "--exec=/bin/sh", "--", "-c", `exit ${i % 3}`]), { stdout: "ignore", stderr: "pipe" }),
+    );
+    const codes = await Promise.all(procs.map((p) => p.exited));
+    expect(codes).toEqual(Array.from({ length: 20 }, (_, i) => i % 3));
+    expect(JSON.parse(ctx.rkt(["list", "--format=json"]).stdout)).toHaveLength(20);
+    ctx.rkt(["gc", "--grace-period=0s"]);
+    expect(JSON.parse(ctx.rkt(["list", "--format=json"]).stdout)).toEqual([]);
+    expect(mounted(ctx)).toEqual([]);
+  }, 60_000);
+});
