@@ -86,6 +86,11 @@ describe("malicious archives are refused and nothing is written outside the root
       'its parent "etc" is a symlink',
     ],
     [
+      "a directory replaced by a symlink, then a file through it",
+      () => extractPlain([{ name: "a", type: "directory" }, { name: "a/x", type: "file" }, { name: "a", type: "symlink", linkname: outside }, { name: "a/secret", type: "file", data: Buffer.from("pwned") }]),
+      'cannot extract file "a/secret": its parent "a" is a symlink',
+    ],
+    [
       "a symlink, then a directory through it",
       async () => importAci(await aciOf([MANIFEST, ROOTFS, { name: "rootfs/d", type: "symlink", linkname: "/" }, { name: "rootfs/d/tmp", type: "directory" }])),
       'cannot extract directory "d/tmp": its parent "d" is a symlink',
@@ -196,11 +201,13 @@ describe("replacing existing paths never follows symlinks", () => {
   test("a file replaces a directory and its contents; a directory over a directory keeps them", () => {
     extractPlain([
       { name: "d/x", type: "file" },
+      { name: "d/out", type: "symlink", linkname: outside },
       { name: "d", type: "file", data: Buffer.from("now a file") },
       { name: "e/y", type: "file", data: Buffer.from("kept") },
       { name: "e", type: "directory", mode: 0o750 },
     ]);
     expect(fs.readFileSync(join(root, "d"), "utf8")).toBe("now a file");
+    expect(fs.readFileSync(join(outside, "secret"), "utf8")).toBe("untouched");
     expect(fs.readFileSync(join(root, "e/y"), "utf8")).toBe("kept");
     expect(fs.statSync(join(root, "e")).mode & 0o7777).toBe(0o750);
   });

@@ -2,6 +2,7 @@
 // pipeline. Paths are resolved lexically; each parent is checked with lstat to be a real
 // directory inside the root (a symlink in a parent is refused, never followed), and an entry that
 // replaces an existing path removes it first, so nothing is ever written through a symlink.
+// Directory modes and mtimes are set in finish() (TarParser.finish calls it), after their contents.
 // Synchronous fs only (node:fs *Sync + ffi), so it can run where async I/O is not allowed.
 import * as fs from "node:fs";
 import { resolve } from "node:path";
@@ -31,7 +32,10 @@ interface DirMeta {
   mtime: number;
 }
 
-/** Writes the entries it receives below `root`, refusing any that would land outside it. */
+/**
+ * Writes the entries it receives below `root` (created if missing), refusing any that would land
+ * outside it. Errors name the entry: `cannot extract file "etc/x": …`.
+ */
 export class SafeExtractor implements TarSink {
   private readonly root: string;
   private readonly owners: boolean;
@@ -47,10 +51,7 @@ export class SafeExtractor implements TarSink {
   private rel = "";
   private xattrWarned = false;
 
-  constructor(
-    root: string,
-    opts: ExtractOptions = {},
-  ) {
+  constructor(root: string, opts: ExtractOptions = {}) {
     this.root = resolve(root);
     this.owners = opts.owners ?? process.geteuid?.() === 0;
     this.allowDevices = opts.allowDevices ?? false;

@@ -3,7 +3,7 @@
 // Reads ustar, old GNU and v7 headers, GNU long names/links (L/K), pax extended (x) and global (g)
 // headers and base-256 numbers, verifying each header checksum (POSIX.1-2017 pax, GNU tar manual
 // "Basic Tar Format"). Writes ustar, with a pax header only for what ustar cannot hold.
-import { VerificationError } from "../errors.ts";
+import { RktError, VerificationError } from "../errors.ts";
 
 export type TarEntryType = "file" | "directory" | "symlink" | "link" | "char" | "block" | "fifo";
 
@@ -505,13 +505,13 @@ export class TarWriter implements TarSink {
   }
 
   data(chunk: Uint8Array): void {
-    if (chunk.length > this.left) throw new VerificationError(`cannot write tar entry "${this.name}": more data than its size`);
+    if (chunk.length > this.left) throw new RktError(`cannot write tar entry "${this.name}": more data than its size`);
     this.left -= chunk.length;
     this.putData(chunk);
   }
 
   end(): void {
-    if (this.left !== 0) throw new VerificationError(`cannot write tar entry "${this.name}": ${this.left} bytes of data missing`);
+    if (this.left !== 0) throw new RktError(`cannot write tar entry "${this.name}": ${this.left} bytes of data missing`);
     this.pad(this.size);
   }
 
