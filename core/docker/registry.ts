@@ -1,0 +1,224 @@
+// A Docker Registry HTTP API v2 client for pulling: the `/v2/` probe (https first, plain http only
+// when allowed), anonymous, basic and Bearer-token auth from `WWW-Authenticate` challenges,
+// manifests (schema2, OCI, manifest lists and OCI indexes narrowed to one platform; schema1 refused)
+// and blobs streamed with their digest checked (reference/docker-and-net.md §A.2).
+import { FetchError, VerificationError } from "../errors.ts";
+import { checkDigest, sha256Digest, verifyStream } from "./digest.ts";
+import { MAX_DOCUMENT, resolveDocs, type DocReader } from "./resolve.ts";
+import type { DockerReference } from "./reference.ts";
+import { hostPlatform, MEDIA, type Descriptor, type ImageDocs, type ImageSource, type Platform } from "./types.ts";
+
+/** `dockerAuth` credentials from auth.d for one registry. */
+export interface DockerCredentials {
+  user: string;
+  password: string;
+}
+
+export interface RegistryOptions {
+  /** skip TLS certificate verification (`--insecure-options=tls`) */
+  insecureTls?: boolean;
+  /** fall back to plain http when https fails (`--insecure-options=http`) */
+  http?: boolean;
+  credentials?: DockerCredentials;
+  /** the platform to pick from an index (default: this host's) */
+  platform?: Platform;
+}
+
+const MANIFEST_ACCEPT = [
+  MEDIA.ociIndex,
+  MEDIA.dockerList,
+  MEDIA.ociManifest,
+  MEDIA.dockerManifest,
+  MEDIA.dockerSchema1Signed,
+  MEDIA.dockerSchema1,
+].join(", ");
+
+/** Parses `Bearer realm="…",service="…",scope="…"` (RFC 7235 auth-params, quoted or not). */
+export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const m = /^\s*(\S+)\s*(.*)$/s.exec(header);
+  const params: Record<string, string> = {};
+  if (!m) return { scheme: "", params };
+  for (const p of m[2]!.matchAll(/([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+    params[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3]!;
+  }
+  return { scheme: m[1]!.toLowerCase(), params };
+}
+
+/** The error message of a registry error body (`{"errors":[{"code","message"}]}`), if it has one. */
+async function registryErrorText(res: Response): Promise<string> {
+  const text = await res.text().catch(() => "");
+  try {
+    const errs = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors;
+    if (errs?.length) return errs.map((e) => [e.code, e.message].filter(Boolean).join(": ")).join("; ");
+  } catch {
+    // not JSON: the status line says enough
+  }
+  return "";
+}
+
+/** Refuses a document response bigger than any manifest or config should be. */
+function tooBig(res: Response, what: string): void {
+  const len = Number(res.headers.get("content-length") ?? 0);
+  if (len > MAX_DOCUMENT) {
+    void res.body?.cancel();
+    throw new FetchError(`cannot fetch ${what}: ${len} bytes is too big`);
+  }
+}
+
+/** One repository on one registry, with the base URL and token found on first use. */
+export class RegistryClient implements DocReader {
+  private base?: Promise<string>;
+  private token?: string;
+
+  constructor(
+    readonly registry: string,
+    readonly repository: string,
+    private readonly opts: RegistryOptions = {},
+  ) {}
+
+  /** The documents of `reference` (tag or digest) for the wanted platform, all digests checked. */
+  resolve(reference: string): Promise<ImageDocs> {
+    const what = `${this.registry}/${this.repository}${reference.includes(":") ? "@" : ":"}${reference}`;
+    return resolveDocs(this, reference, this.opts.platform ?? hostPlatform(), what);
+  }
+
+  /** The bytes of a blob, checked against `desc` while they stream. */
+  async *blobStream(desc: Descriptor): AsyncGenerator<Uint8Array> {
+    const res = await this.get(`blobs/${desc.digest}`, "*/*", `blob "${desc.digest}"`);
+    if (!res.body) throw new FetchError(`cannot fetch blob "${desc.digest}": empty response`);
+    yield* verifyStream(res.body, desc.digest, "blob", desc.size);
+  }
+
+  /** A small blob (a config), read whole and checked. */
+  async blob(desc: Descriptor, what: string): Promise<Uint8Array> {
+    const res = await this.get(`blobs/${desc.digest}`, "*/*", `${what} "${desc.digest}"`);
+    tooBig(res, `${what} "${desc.digest}"`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    checkDigest(bytes, desc.digest, what, desc.size);
+    return bytes;
+  }
+
+  /** A manifest or index by tag, digest or descriptor; a digest is checked against the bytes. */
+  async manifest(ref: string | Descriptor): Promise<{ bytes: Uint8Array; mediaType?: string; digest: string }> {
+    const reference = typeof ref === "string" ? ref : ref.digest;
+    const res = await this.get(`manifests/${reference}`, MANIFEST_ACCEPT, `manifest "${this.repository}:${reference}"`);
+    tooBig(res, `manifest "${this.repository}:${reference}"`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const digest = sha256Digest(bytes);
+    if (reference.startsWith("sha256:") && digest !== reference) {
+      throw new VerificationError(`cannot verify manifest "${this.repository}@${reference}": the registry served ${digest}`);
+    }
+    return { bytes, mediaType: res.headers.get("content-type")?.split(";")[0]?.trim(), digest };
+  }
+
+  /** GET `/v2/<repo>/<path>` with auth, retrying once after a Bearer challenge. */
+  private async get(path: string, accept: string, what: string): Promise<Response> {
+    const base = await this.baseUrl();
+    const url = `${base}/v2/${this.repository}/${path}`;
+    let res = await this.send(url, accept, what);
+    if (res.status === 401) {
+      const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
+      await res.body?.cancel();
+      if (challenge.scheme !== "bearer" || this.token !== undefined) {
+        throw new FetchError(`cannot fetch ${what}: unauthorized (HTTP 401)${this.opts.credentials ? "" : ", no credentials configured"}`);
+      }
+      this.token = await this.fetchToken(challenge.params, what);
+      res = await this.send(url, accept, what);
+    }
+    if (!res.ok) {
+      const detail = await registryErrorText(res);
+      throw new FetchError(`cannot fetch ${what}: HTTP ${res.status}${detail ? ` ${detail}` : ""}`);
+    }
+    return res;
+  }
+
+  private async send(url: string, accept: string, what: string): Promise<Response> {
+    const headers: Record<string, string> = { accept };
+    const auth = this.authorization();
+    if (auth) headers.authorization = auth;
+    try {
+      return await fetch(url, { headers, tls: { rejectUnauthorized: !this.opts.insecureTls } });
+    } catch (err) {
+      throw new FetchError(`cannot fetch ${what} from "${url}"`, { cause: err });
+    }
+  }
+
+  private authorization(): string | undefined {
+    if (this.token !== undefined) return `Bearer ${this.token}`;
+    const c = this.opts.credentials;
+    return c ? `Basic ${Buffer.from(`${c.user}:${c.password}`).toString("base64")}` : undefined;
+  }
+
+  private async fetchToken(params: Record<string, string>, what: string): Promise<string> {
+    if (!params.realm) throw new FetchError(`cannot fetch ${what}: Bearer challenge without a realm`);
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set("service", params.service);
+    url.searchParams.set("scope", params.scope ?? `repository:${this.repository}:pull`);
+    const c = this.opts.credentials;
+    const headers: Record<string, string> = c
+      ? { authorization: `Basic ${Buffer.from(`${c.user}:${c.password}`).toString("base64")}` }
+      : {};
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, tls: { rejectUnauthorized: !this.opts.insecureTls } });
+    } catch (err) {
+      throw new FetchError(`cannot get a registry token from "${url.origin}${url.pathname}"`, { cause: err });
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new FetchError(`cannot get a registry token from "${url.origin}${url.pathname}": HTTP ${res.status}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new FetchError(`cannot get a registry token from "${url.origin}${url.pathname}": no token in the answer`);
+    return token;
+  }
+
+  /**
+   * `https://host`, or `http://host` when https cannot be reached and http is allowed. A registry
+   * answers `/v2/` with 200 or 401 and `Docker-Distribution-API-Version: registry/2.0`.
+   */
+  private baseUrl(): Promise<string> {
+    this.base ??= (async () => {
+      const tries = this.opts.http ? ["https", "http"] : ["https"];
+      let lastErr: unknown;
+      for (const scheme of tries) {
+        const base = `${scheme}://${this.registry}`;
+        try {
+          const res = await this.send(`${base}/v2/`, "application/json", `registry "${this.registry}"`);
+          await res.body?.cancel();
+          const api = res.headers.get("docker-distribution-api-version");
+          if ((res.ok || res.status === 401) && (api === null || api.startsWith("registry/2"))) return base;
+          lastErr = new FetchError(`registry "${this.registry}" answered /v2/ with HTTP ${res.status}`);
+        } catch (err) {
+          lastErr = err;
+        }
+      }
+      throw new FetchError(
+        `cannot reach registry "${this.registry}"${this.opts.http ? "" : " over https (plain http needs --insecure-options=http)"}`,
+        { cause: lastErr },
+      );
+    })();
+    return this.base;
+  }
+}
+
+/** A `docker://` reference as an image source (tag or digest, the platform from `opts`). */
+export function registrySource(ref: DockerReference, opts: RegistryOptions): ImageSource {
+  const client = new RegistryClient(ref.registry, ref.repository, opts);
+  let layers: Descriptor[] = [];
+  return {
+    async resolve() {
+      const docs = await client.resolve(ref.digest ?? ref.tag!);
+      layers = docs.manifest.layers;
+      return {
+        origin: { originalName: ref.original, registry: ref.registry, repository: ref.repository, tag: ref.tag },
+        config: docs.config,
+        configDigest: docs.configDigest,
+        manifestDigest: docs.manifestDigest,
+        layers: layers.map((l, i) => ({ diffId: docs.config.rootfs.diff_ids[i]!, size: l.size })),
+      };
+    },
+    layer: (i) => client.blobStream(layers[i]!),
+  };
+}
