@@ -7,6 +7,7 @@ const load = (p: Promise<{ default: CommandDef<any> }>) => p.then((m) => m.defau
 /** Top-level commands as the user types them, in the order `rkt help` lists them. */
 export const commands: Record<string, Lazy> = {
   "cat-manifest": () => load(import("./cat-manifest.ts")),
+  enter: () => load(import("./enter.ts")),
   fetch: () => load(import("./fetch.ts")),
   gc: () => load(import("./gc.ts")),
   help: () => load(import("./help.ts")),
@@ -25,6 +26,7 @@ export const commands: Record<string, Lazy> = {
 /** One-line descriptions for `rkt help`, kept here so listing them loads no command module. */
 export const summaries: Record<string, string> = {
   "cat-manifest": "Inspect and print the pod manifest",
+  enter: "Enter the namespaces of an app within a rkt pod",
   fetch: "Fetch image(s) and store them in the local store",
   gc: "Garbage collect rkt pods no longer in use",
   help: "Help about any command",

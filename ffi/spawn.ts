@@ -3,14 +3,15 @@
 // the shim once per process with bun:ffi cc(), and turns its pipe protocol into typed commands
 // and events. The calling thread never changes namespace.
 import { cc, ptr } from "bun:ffi";
-import { closeSync, existsSync, read, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, read, readSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import shimSource from "./c/spawn.c" with { type: "text" };
 import { MS } from "./constants.ts";
 import { cstr, cstrv } from "./cstr.ts";
 import { SyscallError, errnoName, flagNames } from "./errors.ts";
-import { pipe } from "./proc.ts";
+import { openNs } from "./ns.ts";
+import { pipe, waitPid } from "./proc.ts";
 import * as syscalls from "./syscalls.ts";
 
 /** One step of the pod's setup, done by its PID 1 inside the new namespaces, in order. */
@@ -64,7 +65,7 @@ export type InitEvent =
 const STEPS = ["fork", "unshare(CLONE_NEWNS)", "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve"];
 const OP_CODE = { mount: 1, mknod: 2, symlink: 3, mkdir: 4, touch: 5, write: 6 } as const;
 
-let shim: { pod_init: (pod: unknown) => number } | undefined;
+let shim: { pod_init: (pod: unknown) => number; pod_enter: (e: unknown) => number } | undefined;
 
 function loadShim() {
   if (shim) return shim;
@@ -74,7 +75,7 @@ function loadShim() {
   const source = defines + shimSource;
   const file = join(tmpdir(), `rkt-spawn-${Bun.hash(source).toString(16)}.c`);
   if (!existsSync(file)) writeFileSync(file, source, { mode: 0o600 });
-  shim = cc({ source: file, symbols: { pod_init: { args: ["ptr"], returns: "int" } } }).symbols as typeof shim;
+  shim = cc({ source: file, symbols: { pod_init: { args: ["ptr"], returns: "int" }, pod_enter: { args: ["ptr"], returns: "int" } } }).symbols as typeof shim;
   return shim!;
 }
 
@@ -158,6 +159,38 @@ export interface PodInit {
   next(): Promise<InitEvent[]>;
 }
 
+function encodeSpec(a: Arena, s: SpawnSpec, keepSession = false): bigint {
+  const flags = (s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0) | (keepSession ? 4 : 0);
+  return a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u32(s.groups),
+    BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt(flags), 0n]);
+}
+
+/**
+ * Runs `spec` inside the namespaces of the running process `pid` (a pod's PID 1), keeping this
+ * terminal and session (`rkt enter`); blocks until it exits and returns its exit code.
+ */
+export function enterPod(pid: number, spec: SpawnSpec): number {
+  const { pod_enter } = loadShim();
+  const fds = ["ipc", "uts", "net", "pid", "mnt"].map((ns) => openNs(`/proc/${pid}/ns/${ns}`));
+  const [evR, evW] = pipe();
+  const a = new Arena();
+  const child = pod_enter(Number(a.u64([encodeSpec(a, spec, true), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)])));
+  void a.keep;
+  for (const fd of [...fds, evW]) closeSync(fd);
+  try {
+    if (child < 0) throw new SyscallError({ syscall: "clone", errno: -child, path: `enter pod process ${pid}` });
+    const status = waitPid(child);
+    // a start failure is one event: { 3, -1, step (0: setns), errno }
+    const ev = new Int32Array(4);
+    if (readSync(evR, new Uint8Array(ev.buffer)) === 16) {
+      throw new SyscallError({ syscall: ev[2] === 0 ? "setns" : STEPS[ev[2]!]!, errno: ev[3]!, path: spec.path });
+    }
+    return (status & 0x7f) === 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+  } finally {
+    closeSync(evR);
+  }
+}
+
 /**
  * Clones the pod's PID 1 into new namespaces (`setup.cloneFlags`); it performs `setup.ops`, sets
  * the hostname, reports `ready` and then starts `specs` on command.
@@ -165,10 +198,7 @@ export interface PodInit {
 export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit {
   const { pod_init } = loadShim();
   const a = new Arena();
-  const specPtrs = specs.map((s) =>
-    a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u32(s.groups),
-      BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt((s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0)), 0n]),
-  );
+  const specPtrs = specs.map((s) => encodeSpec(a, s));
   const ops = a.u64(setup.ops.flatMap((o) => encodeOp(a, o)));
   const [cmdR, cmdW] = pipe();
   const [evR, evW] = pipe();

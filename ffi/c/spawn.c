@@ -11,17 +11,19 @@
  *   init → stage1, event pipe:  { int kind, idx, a, b }  1 started (a = pid in the pod),
  *       2 exited (b = wait status), 3 start failed (a = step, b = errno), 4 signal (b = signo),
  *       5 setup op idx failed (b = errno), 6 setup done
+ * pod_enter() is `rkt enter`: a child that joins a running pod's namespaces and forks the command
+ * there (setns into a mount namespace needs a single-threaded caller).
  */
 typedef unsigned long u64;
 struct pollfd { int fd; short events, revents; };
 int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
-long read(int, void *, u64); long write(int, const void *, u64); void _exit(int); int umask(int);
+long read(int, void *, u64); long write(int, const void *, u64); void _exit(int) __attribute__((noreturn)); int umask(int);
 int waitpid(int, int *, int); int kill(int, int); int unshare(int); int prctl(int, u64, u64, u64, u64);
 int execve(const char *, char *const *, char *const *); int chroot(const char *); int chdir(const char *);
 int mount(const char *, const char *, const char *, u64, const void *); int mknod(const char *, int, u64);
 int symlink(const char *, const char *); int mkdir(const char *, int); int chmod(const char *, int);
 int chown(const char *, int, int); int sethostname(const char *, u64); int socket(int, int, int); int ioctl(int, u64, void *);
-int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); int poll(struct pollfd *, u64, int);
+int setns(int, int); int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); int poll(struct pollfd *, u64, int);
 void *signal(int, void *); long syscall(long, ...); int *__errno_location(void); u64 strlen(const char *);
 
 enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
@@ -59,7 +61,7 @@ static void start_app(u64 *s, int idx) {
   u64 none[16] = { 0 };
   int step = 0;
   sigprocmask(2 /* SIG_SETMASK */, none, 0);
-  setsid();
+  if (!(s[S_FLAGS] & 4)) setsid(); /* 4: keep rkt's session and terminal (enter) */
   if (s[S_FLAGS] & 1) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
   if ((s[S_FLAGS] & 2) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
@@ -128,4 +130,19 @@ int pod_init(u64 *pod) {
   pid = syscall(SYS_clone, pod[P_CLONE_FLAGS] | 17 /* SIGCHLD */, 0, 0, 0, 0);
   if (pid == 0) init_loop(pod);
   return pid < 0 ? -*__errno_location() : pid;
+}
+
+/* e: spec pointer, event fd, then namespace fds (-1 ends). Returns the child's host pid or -errno;
+ * the child exits with the command's code (128 + signal when killed). */
+int pod_enter(u64 *e) {
+  long pid = syscall(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0);
+  int i, st = 0;
+  if (pid != 0) return pid < 0 ? -*__errno_location() : pid;
+  evfd = e[1];
+  for (i = 1; i < 32; i++) signal(i, 0 /* SIG_DFL: Bun's handlers are no use here */);
+  for (i = 2; (int)e[i] >= 0; i++) if (setns(e[i], 0)) { emit(3, -1, 0, *__errno_location()); _exit(126); }
+  if ((pid = syscall(SYS_clone, 17, 0, 0, 0, 0)) == 0) start_app((u64 *)e[0], -1); /* now in the pod's PID namespace */
+  signal(2, (void *)1); signal(3, (void *)1); /* SIG_IGN: ^C and ^\ are for the command, as a shell waits */
+  while (pid > 0 && waitpid(pid, &st, 0) < 0) ;
+  _exit(pid < 0 ? 126 : (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
 }

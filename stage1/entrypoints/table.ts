@@ -9,6 +9,7 @@ const entrypoints: Record<string, () => Promise<Entrypoint>> = {
   run: () => import("./run.ts").then((m) => m.main),
   stop: () => import("./stop.ts").then((m) => m.main),
   gc: () => import("./gc.ts").then((m) => m.main),
+  enter: () => import("./enter.ts").then((m) => m.main),
 };
 
 /** Runs `_stage1-<name> args…`; an unknown name is an internal error (exit 254). */
@@ -26,6 +27,6 @@ export async function dispatch(argv: string[]): Promise<number> {
  * A built-in stage1 entrypoint in this process: the same arguments and pod directory contract as
  * the exec'd one. For `run` the caller keeps holding the pod lock for the pod's lifetime.
  */
-export async function builtinStage1(name: "run" | "stop" | "gc", argv: string[], podDir: string): Promise<number> {
+export async function builtinStage1(name: "run" | "stop" | "gc" | "enter", argv: string[], podDir: string): Promise<number> {
   return (await entrypoints[name]!())(argv, podDir);
 }

@@ -35,6 +35,17 @@ function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main:
   return { main: { ...base, path: posix.resolve(cwd, exec[0]!), argv: exec, ...creds }, preStart: handler("pre-start"), postStop: handler("post-stop") };
 }
 
+/**
+ * What `rkt enter` runs in app `ra`: `cmd` as root in the app's rootfs and environment, at "/",
+ * on the caller's terminal.
+ */
+export function enterSpec(podDir: string, ra: RuntimeApp, cmd: readonly string[]): SpawnSpec {
+  return {
+    path: cmd[0]!, argv: cmd, env: appEnvironment(ra.name, ra.app?.environment), root: appRootfs(podDir, ra.name), cwd: "/",
+    uid: 0, gid: 0, groups: [], nullStdin: false, newMountNs: false,
+  };
+}
+
 /** Everything needed to launch and supervise the pod. */
 export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, console = "/dev/null"): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[] } {
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");

@@ -91,6 +91,21 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
     expect(Date.now() - t1).toBeLessThan(3000);
   }, 30_000);
 
+  test("enter runs a command in the running app's namespaces and root, with its exit code", async () => {
+    using ctx = rktContext();
+    const { uuid, proc } = await startPod(ctx, "sleep 100");
+    const r = ctx.rkt(["enter", uuid, "--", "/bin/sh", "-c", "hostname; cat /etc/hostname; echo pid=$$; exit 4"]);
+    // a small PID: the command is in the pod's PID namespace
+    expect(r.stdout).toMatch(new RegExp(`^rkt-${uuid}\nrkt-${uuid}\npid=\\d\n$`));
+    expect(r.code).toBe(4);
+    expect(ctx.rkt(["enter", uuid], { stdin: "echo from default shell\n" }).stdout).toBe("from default shell\n");
+    const bad = ctx.rkt(["enter", "--app=nope", uuid, "--", "/bin/true"]);
+    expect(bad.stderr).toContain('cannot enter app "nope"');
+    ctx.rkt(["stop", "--force", uuid]);
+    await proc.exited;
+    expect(ctx.rkt(["enter", uuid, "--", "/bin/true"]).stderr).toContain("expected running");
+  }, 20_000);
+
   test("status --wait waits for the pod to exit", async () => {
     using ctx = rktContext();
     const { uuid, proc } = await startPod(ctx, "sleep 0.5; exit 2");
