@@ -6,6 +6,7 @@
 // Synchronous fs only (node:fs *Sync + ffi), so it can run where async I/O is not allowed.
 import * as fs from "node:fs";
 import { resolve } from "node:path";
+import { O } from "../../ffi/constants.ts";
 import { mknod } from "../../ffi/fs.ts";
 import { lsetxattr } from "../../ffi/xattr.ts";
 import { SyscallError } from "../../ffi/errors.ts";
@@ -23,8 +24,9 @@ export interface ExtractOptions {
   whitelist?: Set<string>;
 }
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_CLOEXEC, S_IFCHR, S_IFBLK, S_IFIFO } = fs.constants;
-const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+const { S_IFCHR, S_IFBLK, S_IFIFO } = fs.constants;
+// node's fs.constants has no O_CLOEXEC: the kernel's values come from ffi/constants.ts.
+const CREATE_FLAGS = O.O_WRONLY | O.O_CREAT | O.O_EXCL | O.O_NOFOLLOW | O.O_CLOEXEC;
 const DEVICE_MODE: Partial<Record<TarHeader["type"], number>> = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO };
 
 interface DirMeta {
@@ -124,7 +126,8 @@ export class SafeExtractor implements TarSink {
     if (rel === ".") throw refuse(h, `the target directory itself must be a directory, got a ${h.type}`);
     switch (h.type) {
       case "file":
-        this.fd = this.replacing(rel, () => fs.openSync(this.path, CREATE_FLAGS, 0o600));
+        // keepDir is false, so replacing() always ends in make(): never undefined here.
+        this.fd = this.replacing(rel, () => fs.openSync(this.path, CREATE_FLAGS, 0o600))!;
         return;
       case "link":
         return this.hardlink(h, rel);
