@@ -1,5 +1,7 @@
 // Builds dist/rkt: one self-contained linux-x64 executable (bun build --compile), the version baked
-// in with --define so `rkt version` needs no package.json at run time.
+// in with --define so `rkt version` needs no package.json at run time. --bytecode ships JSC bytecode
+// instead of source: measured here it halves `rkt version` (48 → 23 ms), since parsing the bundle
+// (openpgp alone is ~0.5 MB) dominated start-up.
 import { $ } from "bun";
 import pkg from "../package.json";
 
@@ -7,5 +9,5 @@ const root = new URL("..", import.meta.url).pathname;
 const version = process.env.RKT_VERSION ?? pkg.version;
 const outfile = process.argv[2] ?? `${root}dist/rkt`;
 
-await $`bun build --compile --minify --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
+await $`bun build --compile --minify --bytecode --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
 console.log(`built ${outfile} (rkt ${version})`);
