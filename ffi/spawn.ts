@@ -206,7 +206,6 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
     BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
     setup.loopbackUp ? 1n : 0n]);
   const pid = pod_init(Number(pod));
-  void a.keep;
   closeSync(cmdR);
   closeSync(evW);
   if (pid < 0) {
@@ -223,6 +222,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
     }
   };
   let open = true;
+  let arena: Arena | undefined = a; // PID 1 reads the plan from this memory (CLONE_VM) until it exits
   const buf = new Int32Array(64);
   const bytes = new Uint8Array(buf.buffer);
   const decode = (kind: number, idx: number, x: number, y: number): InitEvent => {
@@ -255,7 +255,10 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
       return new Promise((resolve, reject) =>
         read(evR, bytes, 0, bytes.length, null, (err, n) => {
           if (err) return reject(err);
-          if (n === 0) closeSync(evR);
+          if (n === 0) {
+            closeSync(evR);
+            arena = undefined;
+          }
           const events: InitEvent[] = [];
           for (let i = 0; i < n / 4; i += 4) events.push(decode(buf[i]!, buf[i + 1]!, buf[i + 2]!, buf[i + 3]!));
           resolve(events);

@@ -24,7 +24,8 @@ int mount(const char *, const char *, const char *, u64, const void *); int mkno
 int symlink(const char *, const char *); int mkdir(const char *, int); int chmod(const char *, int);
 int chown(const char *, int, int); int sethostname(const char *, u64); int socket(int, int, int); int ioctl(int, u64, void *);
 int setns(int, int); int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); int poll(struct pollfd *, u64, int);
-void *signal(int, void *); long syscall(long, ...); int *__errno_location(void); u64 strlen(const char *);
+void *signal(int, void *); long syscall(long, ...); void *mmap(void *, u64, int, int, int, long);
+int clone(int (*)(void *), void *, int, void *, ...); int *__errno_location(void); u64 strlen(const char *);
 
 enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
 enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_LO_UP };
@@ -123,12 +124,17 @@ static void init_loop(u64 *pod) {
   }
 }
 
-/* One clone(2) into every new namespace of the pod; the child is its PID 1. Returns its host pid or -errno. */
+static int init_main(void *pod) { init_loop(pod); return 0; }
+
+/* One clone(2) into every new namespace of the pod; the child is its PID 1. It shares this address
+ * space (CLONE_VM, on its own stack), so it costs no copy of Bun's heap: ffi/spawn.ts keeps the
+ * plan's memory alive for the pod's lifetime. Returns the child's host pid or -errno. */
 int pod_init(u64 *pod) {
-  long pid;
+  int pid;
+  char *stack = mmap(0, 1 << 18, 3 /* PROT_READ|PROT_WRITE */, 0x20022 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK */, -1, 0);
+  if (stack == (char *)-1) return -*__errno_location();
   evfd = pod[P_EVFD];
-  pid = syscall(SYS_clone, pod[P_CLONE_FLAGS] | 17 /* SIGCHLD */, 0, 0, 0, 0);
-  if (pid == 0) init_loop(pod);
+  pid = clone(init_main, stack + (1 << 18), pod[P_CLONE_FLAGS] | 0x100 /* CLONE_VM */ | 17 /* SIGCHLD */, pod);
   return pid < 0 ? -*__errno_location() : pid;
 }
 
