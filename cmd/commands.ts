@@ -8,6 +8,7 @@ const load = (p: Promise<{ default: CommandDef<any> }>) => p.then((m) => m.defau
 export const commands: Record<string, Lazy> = {
   "cat-manifest": () => load(import("./cat-manifest.ts")),
   enter: () => load(import("./enter.ts")),
+  export: () => load(import("./export.ts")),
   fetch: () => load(import("./fetch.ts")),
   gc: () => load(import("./gc.ts")),
   help: () => load(import("./help.ts")),
@@ -27,6 +28,7 @@ export const commands: Record<string, Lazy> = {
 export const summaries: Record<string, string> = {
   "cat-manifest": "Inspect and print the pod manifest",
   enter: "Enter the namespaces of an app within a rkt pod",
+  export: "Export an app from an exited pod to an ACI file",
   fetch: "Fetch image(s) and store them in the local store",
   gc: "Garbage collect rkt pods no longer in use",
   help: "Help about any command",

@@ -176,3 +176,21 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
     expect(mounted(ctx)).toEqual([]);
   }, 60_000);
 });
+
+describe.skipIf(!!requires("root", "busybox", "actool"))("rkt export", () => {
+  test("exports an exited pod's app, with the files it wrote, as a valid ACI (overlay and --no-overlay)", async () => {
+    using ctx = rktContext();
+    for (const extra of [[], ["--no-overlay"]]) {
+      const uuidFile = join(ctx.tmp, `uuid${extra.length}`);
+      ctx.rkt(["--insecure-options=image", "run", "--net=host", ...extra, `--uuid-file-save=${uuidFile}`, aci, "--exec=/bin/sh", "--", "-c", "echo written > /new-file"]);
+      const uuid = readFileSync(uuidFile, "utf8");
+      const out = join(ctx.tmp, `out${extra.length}.aci`);
+      expect(ctx.rkt(["export", uuid, out]).code).toBe(0);
+      expect(Bun.spawnSync(["actool", "validate", out]).exitCode).toBe(0);
+      const listing = Bun.spawnSync(["tar", "-xOf", out, "rootfs/new-file"]).stdout.toString();
+      expect(listing).toBe("written\n");
+      expect(ctx.rkt(["export", uuid, out]).stderr).toContain("--overwrite");
+      expect(ctx.rkt(["export", "--overwrite", uuid, out]).code).toBe(0);
+    }
+  }, 30_000);
+});
