@@ -40,6 +40,8 @@ export interface SpawnSpec {
   nullStdin: boolean;
   /** its own mount namespace (rkt's apps do not share stage1's) */
   newMountNs: boolean;
+  /** stays in rkt's session and terminal instead of a session of its own */
+  keepSession?: boolean;
 }
 
 /** What the pod's PID 1 needs before it can start apps. */
@@ -50,6 +52,8 @@ export interface PodSetup {
   hostname: string;
   /** bring `lo` up (a fresh network namespace) */
   loopbackUp: boolean;
+  /** the pod stays in rkt's session, so an app can own rkt's terminal (--interactive) */
+  keepSession: boolean;
 }
 
 /** What the pod's PID 1 reports. `status` is a raw wait(2) status. */
@@ -159,22 +163,22 @@ export interface PodInit {
   next(): Promise<InitEvent[]>;
 }
 
-function encodeSpec(a: Arena, s: SpawnSpec, keepSession = false): bigint {
-  const flags = (s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0) | (keepSession ? 4 : 0);
+function encodeSpec(a: Arena, s: SpawnSpec): bigint {
+  const flags = (s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0) | (s.keepSession ? 4 : 0);
   return a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u32(s.groups),
     BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt(flags), 0n]);
 }
 
 /**
- * Runs `spec` inside the namespaces of the running process `pid` (a pod's PID 1), keeping this
- * terminal and session (`rkt enter`); blocks until it exits and returns its exit code.
+ * Runs `spec` inside the namespaces of the running process `pid` (a pod's PID 1) (`rkt enter`);
+ * blocks until it exits and returns its exit code.
  */
 export function enterPod(pid: number, spec: SpawnSpec): number {
   const { pod_enter } = loadShim();
   const fds = ["ipc", "uts", "net", "pid", "mnt"].map((ns) => openNs(`/proc/${pid}/ns/${ns}`));
   const [evR, evW] = pipe();
   const a = new Arena();
-  const child = pod_enter(Number(a.u64([encodeSpec(a, spec, true), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)])));
+  const child = pod_enter(Number(a.u64([encodeSpec(a, spec), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)])));
   void a.keep;
   for (const fd of [...fds, evW]) closeSync(fd);
   try {
@@ -204,7 +208,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
   const [evR, evW] = pipe();
   const pod = a.u64([BigInt(specs.length), a.u64(specPtrs.concat(0n)), BigInt(cmdR), BigInt(evW), BigInt(cmdW), BigInt(evR),
     BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
-    setup.loopbackUp ? 1n : 0n]);
+    BigInt((setup.loopbackUp ? 1 : 0) | (setup.keepSession ? 2 : 0))]);
   const pid = pod_init(Number(pod));
   closeSync(cmdR);
   closeSync(evW);

@@ -28,7 +28,8 @@ void *signal(int, void *); long syscall(long, ...); void *mmap(void *, u64, int,
 int clone(int (*)(void *), void *, int, void *, ...); int *__errno_location(void); u64 strlen(const char *);
 
 enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
-enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_LO_UP };
+enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_POD_FLAGS };
+enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */ };
 /* SYS_* numbers are prepended by ffi/spawn.ts (ffi/syscalls.ts). The id changes go through raw
  * syscalls: glibc's wrappers would wait for every thread of the process we were cloned from. */
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
@@ -62,7 +63,7 @@ static void start_app(u64 *s, int idx) {
   u64 none[16] = { 0 };
   int step = 0;
   sigprocmask(2 /* SIG_SETMASK */, none, 0);
-  if (!(s[S_FLAGS] & 4)) setsid(); /* 4: keep rkt's session and terminal (enter) */
+  if (!(s[S_FLAGS] & 4)) setsid(); /* 4: keep rkt's session and terminal (enter, --interactive) */
   if (s[S_FLAGS] & 1) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
   if ((s[S_FLAGS] & 2) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
@@ -84,7 +85,7 @@ static void init_loop(u64 *pod) {
   struct pollfd pf[2];
   close(pod[P_CLOSEFD1]);
   close(pod[P_CLOSEFD2]);
-  setsid();
+  if (!(pod[P_POD_FLAGS] & POD_KEEP_SESSION)) setsid();
   prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0);
   for (i = 1; i < 32; i++) signal(i, 0 /* SIG_DFL */);
   mask[0] = 1UL << (17 - 1) | 1UL << (15 - 1) | 1UL << (2 - 1) | 1UL << (1 - 1); /* CHLD TERM INT HUP */
@@ -94,7 +95,7 @@ static void init_loop(u64 *pod) {
   for (i = 0; i < (int)pod[P_NOPS]; i++) if (apply(ops + 6 * i)) { emit(5, i, 0, *__errno_location()); _exit(1); }
   umask(022);
   if (sethostname(host, strlen(host))) { emit(5, -1, 0, *__errno_location()); _exit(1); }
-  if (pod[P_LO_UP]) { /* SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP */
+  if (pod[P_POD_FLAGS] & POD_LO_UP) { /* SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP */
     int s = socket(2, 2, 0);
     if (s < 0 || ioctl(s, 0x8913, ifr) || (ifr[16] |= 1, ioctl(s, 0x8914, ifr))) { emit(5, -2, 0, *__errno_location()); _exit(1); }
     close(s);

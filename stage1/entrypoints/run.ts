@@ -26,14 +26,14 @@ function callerTty(): string {
   }
 }
 
-function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string } {
+function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean } {
   const args = parseRunArgs(argv);
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
   const plan = planPod(podDir, manifest, args, args.interactive ? callerTty() : "/dev/null");
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   const pod = startPod(plan.setup, plan.specs);
   writeFileSync(join(podDir, "pid"), String(pod.pid));
-  return { pod, apps: plan.apps, uuid: args.uuid };
+  return { pod, apps: plan.apps, uuid: args.uuid, interactive: args.interactive };
 }
 
 /** Runs the pod in `podDir` (default: cwd); resolves to its exit code. */
@@ -45,7 +45,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     process.stderr.write(`${formatError(e)}\n`);
     return 254;
   }
-  const { pod, apps, uuid } = launched;
+  const { pod, apps, uuid, interactive } = launched;
   const statusDir = join(podDir, "stage1", "rootfs", "rkt", "status");
   const timers: Timer[] = [];
   const sup = new Supervisor(apps, {
@@ -56,8 +56,9 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     report: (msg) => process.stderr.write(`stage1: ${msg}\n`),
     later: (ms, fn) => void timers.push(setTimeout(fn, ms)),
   });
-  // rkt's own signals go to the pod's PID 1, which passes them on to every app.
-  const forward = (sig: (typeof FORWARDED)[number]) => kill(pod.pid, SIG[sig]);
+  // rkt's own signals go to the pod's PID 1, which passes them on to every app; with --interactive
+  // the terminal's ^C already reaches the app, which shares rkt's process group.
+  const forward = (sig: (typeof FORWARDED)[number]) => (interactive && sig === "SIGINT") || kill(pod.pid, SIG[sig]);
   for (const sig of FORWARDED) process.on(sig, forward);
   let setupFailed = false;
   try {

@@ -26,7 +26,7 @@ function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main:
   const creds = resolveCredentials(root, ra.name, app.user, app.group, app.supplementaryGIDs);
   const env = appEnvironment(ra.name, app.environment);
   const cwd = app.workingDirectory || "/";
-  const base = { root, cwd, env, nullStdin: !interactive, newMountNs: true };
+  const base = { root, cwd, env, nullStdin: !interactive, newMountNs: true, keepSession: interactive };
   const handler = (name: "pre-start" | "post-stop"): SpawnSpec | undefined => {
     const h = app.eventHandlers?.find((e) => e.name === name);
     // handlers run as root even when the app does not (rkt's TestPreStart)
@@ -42,7 +42,7 @@ function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main:
 export function enterSpec(podDir: string, ra: RuntimeApp, cmd: readonly string[]): SpawnSpec {
   return {
     path: cmd[0]!, argv: cmd, env: appEnvironment(ra.name, ra.app?.environment), root: appRootfs(podDir, ra.name), cwd: "/",
-    uid: 0, gid: 0, groups: [], nullStdin: false, newMountNs: false,
+    uid: 0, gid: 0, groups: [], nullStdin: false, newMountNs: false, keepSession: true,
   };
 }
 
@@ -76,5 +76,5 @@ export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, co
   let cloneFlags = CLONE.CLONE_NEWPID | CLONE.CLONE_NEWNS | CLONE.CLONE_NEWUTS;
   if (args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
   if (net === "none") cloneFlags |= CLONE.CLONE_NEWNET;
-  return { setup: { cloneFlags, ops, hostname, loopbackUp: net === "none" }, specs, apps };
+  return { setup: { cloneFlags, ops, hostname, loopbackUp: net === "none", keepSession: args.interactive }, specs, apps };
 }

@@ -132,6 +132,22 @@ describe.skipIf(!!requires("root", "busybox"))("rkt run", () => {
     expect(r3.stderr).toContain("execve: ENOENT");
   });
 
+  test("--interactive attaches the app to the caller's terminal (run and run-prepared)", () => {
+    using ctx = rktContext();
+    const viaTty = (args: string[]) => {
+      const cmd = ctx.argv(args).map((a) => `'${a}'`).join(" ");
+      return Bun.spawnSync(["script", "-qec", cmd, "/dev/null"], { stdin: Buffer.from("echo tty=$(tty); exit 3\n") });
+    };
+    const r = viaTty(["--insecure-options=image", "run", "--net=host", "--interactive", aci, "--exec=/bin/sh"]);
+    expect(r.stdout.toString()).toContain("tty=/dev/");
+    expect(r.exitCode).toBe(3);
+    const uuid = ctx.rkt(["--insecure-options=image", "prepare", "--quiet", aci, "--exec=/bin/sh"]).stdout.trim();
+    const rp = viaTty(["run-prepared", "--net=host", "--interactive", uuid]);
+    expect(rp.stdout.toString()).toContain("tty=/dev/");
+    expect(rp.exitCode).toBe(3);
+    expect(ctx.rkt(["--insecure-options=image", "run", "--net=host", "--interactive", aci, aci]).stderr).toContain("interactive option only supports one image");
+  }, 20_000);
+
   test("--no-overlay copies the rootfs; nothing stays mounted under the data dir after gc", () => {
     using ctx = rktContext();
     expect(run(ctx, "--no-overlay", ...sh("echo copy > /f; cat /f")).stdout).toBe("copy\n");
