@@ -124,7 +124,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       uuidFileSave: str(pod["uuid-file-save"]),
     },
     run: {
-      net: parseNetworks(pod.net ?? "default"),
+      net: parseNetworks(str(pod.net) ?? "default"),
       interactive: pod.interactive === true,
       hostname: str(pod.hostname),
       ipc: ipc && ipc !== "auto" ? ipc : undefined,

@@ -69,7 +69,8 @@ export type InitEvent =
 const STEPS = ["fork", "unshare(CLONE_NEWNS)", "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve"];
 const OP_CODE = { mount: 1, mknod: 2, symlink: 3, mkdir: 4, touch: 5, write: 6 } as const;
 
-let shim: { pod_init: (pod: unknown) => number; pod_enter: (e: unknown) => number } | undefined;
+const SHIM_SYMBOLS = { pod_init: { args: ["ptr"], returns: "int" }, pod_enter: { args: ["ptr"], returns: "int" } } as const;
+let shim: ReturnType<typeof cc<typeof SHIM_SYMBOLS>>["symbols"] | undefined;
 
 function loadShim() {
   if (shim) return shim;
@@ -79,8 +80,8 @@ function loadShim() {
   const source = defines + shimSource;
   const file = join(tmpdir(), `rkt-spawn-${Bun.hash(source).toString(16)}.c`);
   if (!existsSync(file)) writeFileSync(file, source, { mode: 0o600 });
-  shim = cc({ source: file, symbols: { pod_init: { args: ["ptr"], returns: "int" }, pod_enter: { args: ["ptr"], returns: "int" } } }).symbols as typeof shim;
-  return shim!;
+  shim = cc({ source: file, symbols: SHIM_SYMBOLS }).symbols;
+  return shim;
 }
 
 /** Keeps every buffer a C pointer refers to alive until the clone has copied them. */
@@ -178,7 +179,7 @@ export function enterPod(pid: number, spec: SpawnSpec): number {
   const fds = ["ipc", "uts", "net", "pid", "mnt"].map((ns) => openNs(`/proc/${pid}/ns/${ns}`));
   const [evR, evW] = pipe();
   const a = new Arena();
-  const child = pod_enter(Number(a.u64([encodeSpec(a, spec), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)])));
+  const child = pod_enter(a.u64([encodeSpec(a, spec), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)]));
   void a.keep;
   for (const fd of [...fds, evW]) closeSync(fd);
   try {
@@ -209,7 +210,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
   const pod = a.u64([BigInt(specs.length), a.u64(specPtrs.concat(0n)), BigInt(cmdR), BigInt(evW), BigInt(cmdW), BigInt(evR),
     BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
     BigInt((setup.loopbackUp ? 1 : 0) | (setup.keepSession ? 2 : 0))]);
-  const pid = pod_init(Number(pod));
+  const pid = pod_init(pod);
   closeSync(cmdR);
   closeSync(evW);
   if (pid < 0) {
