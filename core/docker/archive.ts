@@ -54,7 +54,7 @@ async function tarTree(file: string): Promise<FileTree> {
     throw new FetchError(`cannot read archive "${file}": it is gzip-compressed; decompress it first (gunzip)`);
   }
   const entries = new Map<string, { offset: number; size: number; link?: string }>();
-  await scanTarHeaders(file, (h, offset) => {
+  scanTarHeaders(file, (h, offset) => {
     const name = member(h.name, file);
     if (h.type === "file") entries.set(name, { offset, size: h.size });
     // docker save links a layer it has already written instead of writing it twice

@@ -49,7 +49,7 @@ export interface ConvertedImage {
   url: string;
   /** whether the image was asked for by the tag `latest` (rkt's "latest" flag) */
   latest: boolean;
-  /** the uncompressed ACI tar; read it once */
+  /** the uncompressed ACI tar; read it once, to its end (new layers join the cache then) */
   aci: AsyncIterable<Uint8Array>;
 }
 
@@ -107,12 +107,27 @@ export async function fetchDockerImage(arg: string, opts: DockerFetchOptions): P
   const manifest = dockerToAppcManifest(image.config, image.origin, image);
   const cache = new LayerCache(opts.dataDir);
   const n = image.layers.length;
-  const files = await mapLimit(image.layers, opts.parallel ?? 3, (layer, i) => {
-    const progress = (done: number, cached: boolean) =>
-      opts.onProgress?.({ layer: i, layers: n, diffId: layer.diffId, done, total: layer.size, cached });
-    if (cache.has(layer.diffId)) progress(layer.size ?? 0, true);
-    return cache.ensure(layer.diffId, () => counted(source.layer(i), (done) => progress(done, false)));
-  });
+  let files: string[];
+  try {
+    files = await mapLimit(image.layers, opts.parallel ?? 3, (layer, i) => {
+      const progress = (done: number, cached: boolean) =>
+        opts.onProgress?.({ layer: i, layers: n, diffId: layer.diffId, done, total: layer.size, cached });
+      if (cache.has(layer.diffId)) progress(layer.size ?? 0, true);
+      return cache.ensure(layer.diffId, () => counted(source.layer(i), (done) => progress(done, false)));
+    });
+  } catch (err) {
+    await cache.settle();
+    throw err;
+  }
   const json = new TextEncoder().encode(serializeImageManifest(manifest));
-  return { manifest, url, latest: image.origin.tag === "latest", aci: squashToAci(files, json) };
+  return { manifest, url, latest: image.origin.tag === "latest", aci: settling(squashToAci(files, json), cache) };
+}
+
+/** The ACI stream, after which (or after its consumer stops) the cache commits its new layers. */
+async function* settling(aci: AsyncIterable<Uint8Array>, cache: LayerCache): AsyncGenerator<Uint8Array> {
+  try {
+    yield* aci;
+  } finally {
+    await cache.settle();
+  }
 }

@@ -93,6 +93,11 @@ describe("squashToAci", () => {
     ]);
   });
 
+  test("a hardlink whose target is deleted two layers up gets the content from below it", async () => {
+    const es = await squash([f("t", "T")], [{ name: "l", type: "link", linkname: "t" }], [wh(".wh.t")]);
+    expect(es.map((e) => [e.h.name, e.h.type, e.text])).toEqual([["rootfs/l", "file", "T"]]);
+  });
+
   test("aufs metadata is not content; a /dev that is not a directory is refused", async () => {
     expect(names(await squash([d(".wh..wh.plnk"), f(".wh..wh.plnk/1.2"), f("x")]))).toEqual(["x"]);
     await expect(squash([f("dev", "oops")])).rejects.toThrow(FetchError);

@@ -53,7 +53,7 @@ function parentOf(p: string): string {
  * Pass 1: walks the layers' headers from the top layer down and decides which entry of which
  * layer provides each path of the squashed tree.
  */
-export async function planSquash(layers: string[]): Promise<SquashPlan> {
+export function planSquash(layers: string[]): SquashPlan {
   const winners = new Map<string, Winner>();
   const copies = new Map<string, string[]>();
   /** paths deleted or replaced by a non-directory in a layer above the current one */
@@ -80,12 +80,12 @@ export async function planSquash(layers: string[]): Promise<SquashPlan> {
     /** paths whose entry this layer provides */
     const mine: string[] = [];
     let ordinal = -1;
-    await scanTarHeaders(layers[layer]!, (h) => {
+    scanTarHeaders(layers[layer]!, (h) => {
       ordinal++;
       const p = clean(h.name);
       if (p === "") return;
       const base = p.slice(p.lastIndexOf("/") + 1);
-      if (p.split("/").some((c) => c.startsWith(AUFS_META) && c !== OPAQUE)) return;
+      if (p.includes(AUFS_META) && p.split("/").some((c) => c.startsWith(AUFS_META) && c !== OPAQUE)) return;
       if (base === OPAQUE) return void opaques.push(parentOf(p));
       if (base.startsWith(WHITEOUT)) {
         const dir = parentOf(p);
@@ -153,7 +153,7 @@ const STDIO_LINKS: [string, string][] = [
  * bottom first) under `rootfs/`. Streams: memory holds the plan (one record per path), not data.
  */
 export async function* squashToAci(layers: string[], manifestJson: Uint8Array): AsyncGenerator<Uint8Array> {
-  const { winners, copies } = await planSquash(layers);
+  const { winners, copies } = planSquash(layers);
   let out: Uint8Array[] = [];
   const writer = new TarWriter((c) => out.push(c));
   writer.add({ name: "manifest", type: "file", mode: 0o644, data: manifestJson });

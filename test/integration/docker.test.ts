@@ -192,7 +192,7 @@ describe.skipIf(skip)("docker images from a registry", () => {
     await skopeoCopy(`oci:${join(tmp, "one")}:latest`, `docker://${reg.host}/test/one:v1`);
     await skopeoCopy(`oci:${join(tmp, "two")}:latest`, `docker://${reg.host}/test/two:v1`);
     const o = opts();
-    await fetchDockerImage(`docker://${reg.host}/test/one:v1`, o);
+    for await (const _ of (await fetchDockerImage(`docker://${reg.host}/test/one:v1`, o)).aci);
     const baseFile = join(layerCacheDir(o.dataDir), two.diffIds[0]!.slice(7));
     const inode = statSync(baseFile).ino;
     const seen: LayerProgress[] = [];
