@@ -1,22 +1,5 @@
-// `rkt image render IMAGE DIR`: see core/image/files.ts.
-import { defineCommand } from "citty";
-import { UsageError } from "../../core/errors.ts";
+// `rkt image render IMAGE DIR`: the image with its dependencies applied (see core/image/files.ts).
 import { renderImage } from "../../core/image/files.ts";
-import { resolveStored } from "../../core/image/resolve.ts";
-import { ImageStore } from "../../core/store/store.ts";
-import { getGlobals, overwriteArg, positionals } from "../_shared.ts";
+import { imageToDirCommand } from "./_to-dir.ts";
 
-export default defineCommand({
-  meta: { name: "render", description: "Render a stored image to a directory with all its dependencies" },
-  args: {
-    image: { type: "positional", required: true, valueHint: "IMAGE OUTPUT_DIR" },
-    "rootfs-only": { type: "boolean", description: "render only the rootfs", default: false },
-    ...overwriteArg,
-  },
-  run({ args }) {
-    const [image, dir, ...extra] = positionals(args);
-    if (!image || !dir || extra.length) throw new UsageError("image render takes an image and an output directory");
-    using store = ImageStore.open(getGlobals().dir);
-    renderImage(store, resolveStored(store, image), dir, { rootfsOnly: args["rootfs-only"], overwrite: args.overwrite });
-  },
-});
+export default imageToDirCommand("render", "Render a stored image to a directory with all its dependencies", renderImage);
