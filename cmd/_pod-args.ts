@@ -9,6 +9,7 @@ import { warn } from "../core/log.ts";
 import { parseNetworks } from "../core/networks.ts";
 import { parseEnvFile, parseEnvFlags, parseMountFlag, type AppOptions } from "../core/stage0/manifest.ts";
 import type { PrepareOptions } from "../core/stage0/prepare.ts";
+import type { DnsOptions } from "../core/stage0/dns.ts";
 import type { RunOptions } from "../core/stage0/run.ts";
 import { parseVolumeFlag } from "../core/schema/pod-manifest.ts";
 import { APP_FLAGS, parseApps, type AppArgs } from "./_apps.ts";
@@ -88,6 +89,17 @@ function appOptions(a: AppArgs): AppOptions {
   };
 }
 
+/** The --dns* and --hosts-entry values of run and run-prepared. */
+export function dnsOptions(flags: Values): DnsOptions {
+  return {
+    servers: list(flags.dns),
+    search: list(flags["dns-search"]),
+    options: list(flags["dns-opt"]),
+    domain: str(flags["dns-domain"]),
+    hostsEntries: list(flags["hosts-entry"]),
+  };
+}
+
 /** Parses run/prepare argv into prepare options (and, for run, runtime options). */
 export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { prepare: PrepareOptions; run: RunOptions; quiet: boolean } {
   const flags: ArgsDef = withRuntime ? { ...PREPARE_FLAGS, ...RUNTIME_FLAGS } : { ...PREPARE_FLAGS, quiet: { type: "boolean" } };
@@ -97,9 +109,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
   }
   if (pod["private-users"]) throw new UsageError("--private-users is not supported yet");
   if (list(pod.port).length) throw new UsageError("--port needs a contained network (--net=default or a CNI network), which is not supported yet");
-  for (const k of ["dns", "dns-search", "dns-opt", "dns-domain", "hosts-entry", "mds-register"]) {
-    if (pod[k] !== undefined) warn(`--${k} is accepted but not implemented yet`);
-  }
+  if (pod["mds-register"]) warn("--mds-register is accepted but the metadata service is not implemented yet");
   const podManifest = str(pod["pod-manifest"]);
   if (podManifest && (apps.length || pod.volume || pod.mount || pod["set-env"] || pod["set-env-file"] || pod["inherit-env"])) {
     throw new UsageError("conflicting flags set with --pod-manifest (see --help)");
@@ -128,6 +138,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       interactive: pod.interactive === true,
       hostname: str(pod.hostname),
       ipc: ipc && ipc !== "auto" ? ipc : undefined,
+      dns: dnsOptions(pod),
     },
   };
 }

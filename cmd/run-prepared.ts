@@ -4,7 +4,7 @@ import { UsageError } from "../core/errors.ts";
 import { parseNetworks } from "../core/networks.ts";
 import { runPrepared } from "../core/stage0/run.ts";
 import { builtinStage1 } from "../stage1/entrypoints/table.ts";
-import { RUNTIME_FLAGS } from "./_pod-args.ts";
+import { dnsOptions, RUNTIME_FLAGS } from "./_pod-args.ts";
 import { getGlobals, positionals } from "./_shared.ts";
 
 export default defineCommand({
@@ -13,11 +13,11 @@ export default defineCommand({
   async run({ args }) {
     const [uuid, ...extra] = positionals(args);
     if (!uuid || extra.length) throw new UsageError("run-prepared needs exactly one pod UUID");
-    for (const k of ["dns", "dns-search", "dns-opt", "dns-domain", "hosts-entry"] as const) {
-      if (args[k] !== undefined) throw new UsageError(`--${k} is not supported yet`);
-    }
     const ipc = args.ipc && args.ipc !== "auto" ? args.ipc : undefined;
-    const opts = { net: parseNetworks(args.net), interactive: !!args.interactive, hostname: args.hostname, ipc };
+    // citty keeps one value per flag; rkt's repeatable DNS flags take comma lists here too
+    const many = (v: string | undefined) => (v ? v.split(",") : []);
+    const dns = dnsOptions({ dns: many(args.dns), "dns-search": many(args["dns-search"]), "dns-opt": many(args["dns-opt"]), "hosts-entry": many(args["hosts-entry"]), ...(args["dns-domain"] ? { "dns-domain": args["dns-domain"] } : {}) });
+    const opts = { net: parseNetworks(args.net), interactive: !!args.interactive, hostname: args.hostname, ipc, dns };
     return runPrepared(getGlobals(), uuid, opts, (argv, dir) => builtinStage1("run", argv, dir));
   },
 });

@@ -227,7 +227,8 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
     }
   };
   let open = true;
-  let arena: Arena | undefined = a; // PID 1 reads the plan from this memory (CLONE_VM) until it exits
+  // PID 1 reads the plan from this memory (CLONE_VM) until it exits, which closes the event pipe
+  let arena: Arena | undefined = a;
   const buf = new Int32Array(64);
   const bytes = new Uint8Array(buf.buffer);
   const decode = (kind: number, idx: number, x: number, y: number): InitEvent => {
@@ -256,6 +257,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
       open = false;
     },
     next() {
+      if (!arena) return Promise.resolve([]);
       // Each event is one atomic 16-byte write, so a read of a multiple of 16 bytes gets whole events.
       return new Promise((resolve, reject) =>
         read(evR, bytes, 0, bytes.length, null, (err, n) => {

@@ -2,6 +2,8 @@
 // keeping its lock, and hand over to the stage1 `run` entrypoint with rkt's stage1 arguments
 // (layout.md §4). The built-in stage1 runs in this process (DESIGN.md §3: every extra Bun process
 // start costs about one crun), so the pod lock this process holds is the one RKT_LOCK_FD would carry.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { GlobalOptions } from "../config/options.ts";
 import { PodStateError } from "../errors.ts";
 import { formatNetworks, supportedNetworkMode, type NetworkRequest } from "../networks.ts";
@@ -10,6 +12,7 @@ import { lockPod, movePod, type LockedPod } from "../pods/lifecycle.ts";
 import { podState, readPodManifest } from "../pods/pod.ts";
 import { checkCanRunPrepared } from "../pods/state.ts";
 import { resolvePodUuid } from "../pods/uuid.ts";
+import { dnsConfMode, hostsFile, resolvConf, type DnsOptions } from "./dns.ts";
 import { mountAppOverlays } from "./rootfs.ts";
 
 /** Runtime options of run / run-prepared. */
@@ -18,7 +21,7 @@ export interface RunOptions {
   interactive: boolean;
   hostname?: string;
   ipc?: string;
-  dnsConfMode?: string;
+  dns: DnsOptions;
 }
 
 /** A stage1 `run` entrypoint: rkt's arguments and the pod directory; resolves to the pod's exit code. */
@@ -31,15 +34,26 @@ export function stage1RunArgs(g: GlobalOptions, uuid: string, opts: RunOptions):
   if (opts.interactive) argv.push("--interactive");
   argv.push(`--local-config=${g.localConfig}`);
   if (opts.hostname) argv.push(`--hostname=${opts.hostname}`);
-  if (opts.dnsConfMode) argv.push(`--dns-conf-mode=${opts.dnsConfMode}`);
+  const mode = dnsConfMode(opts.dns, opts.net.length === 1 && opts.net[0]!.name === "host");
+  argv.push(`--dns-conf-mode=resolv=${mode.resolv},hosts=${mode.hosts}`);
   if (opts.ipc) argv.push(`--ipc=${opts.ipc}`);
   argv.push(uuid);
   return argv;
 }
 
-/** Fails before any pod is made when the requested networks cannot be set up. */
+/** stage0's part of the DNS flags and --hosts-entry: the files stage1 binds into the apps. */
+function writeDnsFiles(podDir: string, dns: DnsOptions): void {
+  const etc = join(podDir, "stage1", "rootfs", "etc");
+  const mode = dnsConfMode(dns, false);
+  if (mode.resolv === "stage0" || mode.hosts === "stage0") mkdirSync(etc, { recursive: true });
+  if (mode.resolv === "stage0") writeFileSync(join(etc, "rkt-resolv.conf"), resolvConf(dns), { mode: 0o644 });
+  if (mode.hosts === "stage0") writeFileSync(join(etc, "rkt-hosts"), hostsFile(dns.hostsEntries), { mode: 0o644 });
+}
+
+/** Fails before any pod is made when the requested networks or DNS entries cannot be set up. */
 export function checkRunOptions(opts: RunOptions): void {
   supportedNetworkMode(opts.net);
+  if (!opts.dns.hostsEntries.includes("host")) hostsFile(opts.dns.hostsEntries);
 }
 
 /** Moves a prepared (or preparing) locked pod to run/ and runs stage1; resolves to the pod's exit code. */
@@ -48,6 +62,7 @@ export async function runPod(g: GlobalOptions, pod: LockedPod, opts: RunOptions,
   const running = movePod(paths, pod, "run");
   try {
     mountAppOverlays(running.path, (readPodManifest(running.path)?.apps ?? []).map((a) => a.name), paths.trees);
+    writeDnsFiles(running.path, opts.dns);
     return await stage1(stage1RunArgs(g, running.uuid, opts), running.path);
   } finally {
     running.lock.release();

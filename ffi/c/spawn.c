@@ -1,21 +1,18 @@
-/* spawn.c — the pod's PID 1 and the forks it makes, as native code.
- * Why C: a Bun process cannot be forked (the child crashes on its next JS or FFI call), its
- * namespaces move per thread while JIT/GC threads come and go (a thread born inside the pod's
- * mount namespace would pin it), and a second Bun process as PID 1 costs about one crun
- * (DESIGN.md §3). So stage1 calls pod_init() through bun:ffi cc(): one clone(2) with every
- * namespace flag; the single-threaded child sets the pod up from a plan made in JS and never
- * returns to JS. Header-free (no host headers); libc symbols come from the running process.
- * Memory (u64 slots, laid out by ffi/spawn.ts) is read from the child's copy.
+/* spawn.c — the pod's PID 1 and the forks it makes, as native code. Why C: a Bun process cannot be
+ * forked (the child crashes on its next JS or FFI call), its namespaces move per thread while JIT/GC
+ * threads come and go (one born inside the pod's mount namespace would pin it), and a second Bun
+ * process as PID 1 costs about one crun (DESIGN.md §3). So stage1 calls pod_init() via bun:ffi cc():
+ * one clone(2) with every namespace flag; the child sets the pod up from a plan laid out in JS
+ * (u64 slots, ffi/spawn.ts) and never returns to JS. Header-free; libc symbols come from the process.
  *   stage1 → init, cmd pipe:    { int op, idx, arg }   1 start spec idx, 2 signal spec idx,
  *                                                      3 signal everything; EOF: kill all, exit
  *   init → stage1, event pipe:  { int kind, idx, a, b }  1 started (a = pid in the pod),
  *       2 exited (b = wait status), 3 start failed (a = step, b = errno), 4 signal (b = signo),
  *       5 setup op idx failed (b = errno), 6 setup done
- * pod_enter() is `rkt enter`: a child that joins a running pod's namespaces and forks the command
- * there (setns into a mount namespace needs a single-threaded caller).
+ * pod_enter() is `rkt enter`: a child joins a running pod's namespaces (setns into a mount namespace
+ * needs a single-threaded caller) and forks the command there.
  */
-typedef unsigned long u64;
-struct pollfd { int fd; short events, revents; };
+typedef unsigned long u64; struct pollfd { int fd; short events, revents; };
 int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
 long read(int, void *, u64); long write(int, const void *, u64); void _exit(int) __attribute__((noreturn)); int umask(int);
 int waitpid(int, int *, int); int kill(int, int); int unshare(int); int prctl(int, u64, u64, u64, u64);
@@ -25,33 +22,34 @@ int symlink(const char *, const char *); int mkdir(const char *, int); int chmod
 int chown(const char *, int, int); int sethostname(const char *, u64); int socket(int, int, int); int ioctl(int, u64, void *);
 int setns(int, int); int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); int poll(struct pollfd *, u64, int);
 void *signal(int, void *); long syscall(long, ...); void *mmap(void *, u64, int, int, int, long);
-int clone(int (*)(void *), void *, int, void *, ...); int *__errno_location(void); u64 strlen(const char *);
+int clone(int (*)(void *), void *, int, void *, ...); int *__errno_location(void); u64 strlen(const char *); char *strrchr(const char *, int);
 
 enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
 enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_POD_FLAGS };
 enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */ };
-/* SYS_* numbers are prepended by ffi/spawn.ts (ffi/syscalls.ts). The id changes go through raw
- * syscalls: glibc's wrappers would wait for every thread of the process we were cloned from. */
+/* SYS_* come from ffi/syscalls.ts. Ids change by raw syscall: glibc's would wait for Bun's threads. */
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
 
 static int evfd;
 static void emit(int kind, int idx, int a, int b) { int ev[4] = { kind, idx, a, b }; write(evfd, ev, sizeof ev); }
 
-static int mkdir_p(char *p, int mode) { /* mkdir -p; EEXIST (17) is fine */
+static int mkdir_p(char *p, int mode) { /* mkdir -p; the mode applies to what it creates */
   char *c;
   for (c = p + 1; *c; c++) if (*c == '/') { *c = 0; mkdir(p, 0755); *c = '/'; }
-  return mkdir(p, mode) && *__errno_location() != 17 ? -1 : chmod(p, mode);
+  if (mkdir(p, mode)) return *__errno_location() == 17 /* EEXIST */ ? 0 : -1;
+  return chmod(p, mode);
 }
 
 static int apply(u64 *o) {
-  char *a = (char *)o[1], *b = (char *)o[2];
+  char *a = (char *)o[1], *b = (char *)o[2], *c;
   int fd;
   switch (o[0]) {
   case OP_MOUNT: return mount(a, b, (char *)o[3], o[4], (void *)o[5]);
   case OP_MKNOD: return mknod(a, o[4], (o[3] & 0xff) | (o[2] & 0xfff) << 8 | (o[3] & ~0xffUL) << 12 | (o[2] & ~0xfffUL) << 32);
   case OP_SYMLINK: return symlink(a, b);
   case OP_MKDIR: return mkdir_p(a, o[4]) || (o[3] && chown(a, o[3] >> 32, o[3] & 0xffffffff));
-  default: /* OP_TOUCH, OP_WRITE */
+  default: /* OP_TOUCH, OP_WRITE, creating the parent directories */
+    if ((c = strrchr(a, '/')) && c != a) { *c = 0; mkdir_p(a, 0755); *c = '/'; }
     if ((fd = open(a, 0101 | (o[0] == OP_WRITE ? 01000 : 0), o[4] ? o[4] : 0644)) < 0) return -1;
     if (o[0] == OP_WRITE && write(fd, b, o[3]) != (long)o[3]) return -1;
     return close(fd);
@@ -83,15 +81,14 @@ static void init_loop(u64 *pod) {
   u64 **specs = (u64 **)pod[P_SPECS], mask[16] = { 0 }, *ops = (u64 *)pod[P_OPS];
   char *host = (char *)pod[P_HOSTNAME], ifr[40] = "lo";
   struct pollfd pf[2];
-  close(pod[P_CLOSEFD1]);
-  close(pod[P_CLOSEFD2]);
+  close(pod[P_CLOSEFD1]); close(pod[P_CLOSEFD2]);
   if (!(pod[P_POD_FLAGS] & POD_KEEP_SESSION)) setsid();
   prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0);
   for (i = 1; i < 32; i++) signal(i, 0 /* SIG_DFL */);
   mask[0] = 1UL << (17 - 1) | 1UL << (15 - 1) | 1UL << (2 - 1) | 1UL << (1 - 1); /* CHLD TERM INT HUP */
   sigprocmask(0 /* SIG_BLOCK */, mask, 0);
   sfd = signalfd(-1, mask, 0x80000 /* SFD_CLOEXEC */);
-  umask(0);
+  umask(0); /* modes in the plan are exact */
   for (i = 0; i < (int)pod[P_NOPS]; i++) if (apply(ops + 6 * i)) { emit(5, i, 0, *__errno_location()); _exit(1); }
   umask(022);
   if (sethostname(host, strlen(host))) { emit(5, -1, 0, *__errno_location()); _exit(1); }
@@ -131,8 +128,7 @@ static int init_main(void *pod) { init_loop(pod); return 0; }
  * space (CLONE_VM, on its own stack), so it costs no copy of Bun's heap: ffi/spawn.ts keeps the
  * plan's memory alive for the pod's lifetime. Returns the child's host pid or -errno. */
 int pod_init(u64 *pod) {
-  int pid;
-  char *stack = mmap(0, 1 << 18, 3 /* PROT_READ|PROT_WRITE */, 0x20022 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK */, -1, 0);
+  int pid; char *stack = mmap(0, 1 << 18, 3 /* PROT_READ|PROT_WRITE */, 0x20022 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK */, -1, 0);
   if (stack == (char *)-1) return -*__errno_location();
   evfd = pod[P_EVFD];
   pid = clone(init_main, stack + (1 << 18), pod[P_CLONE_FLAGS] | 0x100 /* CLONE_VM */ | 17 /* SIGCHLD */, pod);

@@ -3,7 +3,7 @@
 // standard nodes, devpts, shm, mqueue) under stage1/rootfs; per app: /sys, /dev, /etc files and
 // volumes bound to mountPoints and mounts (rkt's GenerateMounts). The pod's PID 1 applies the plan
 // inside the new namespaces (ffi/c/spawn.c), so /proc is the pod's own.
-import { existsSync, lstatSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MS } from "../../ffi/constants.ts";
 import type { SetupOp } from "../../ffi/spawn.ts";
@@ -26,8 +26,8 @@ export interface AppMountInput {
 export interface PodMountInput {
   podDir: string;
   hostname: string;
-  /** bind the host's /etc/resolv.conf into the apps (--net=host) */
-  hostResolvConf: boolean;
+  /** stage0's --dns-conf-mode: where /etc/resolv.conf and /etc/hosts come from */
+  dns: { resolv: string; hosts: string };
   volumes: readonly Volume[];
   apps: readonly AppMountInput[];
   /** what /dev/console is bound to: the caller's tty with --interactive, else /dev/null */
@@ -39,8 +39,28 @@ const S_IFCHR = 0o020000;
 const DEVICES: [string, number, number][] = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
 const DEV_LINKS: [string, string][] = [["ptmx", "pts/ptmx"], ["fd", "/proc/self/fd"], ["stdin", "/proc/self/fd/0"], ["stdout", "/proc/self/fd/1"], ["stderr", "/proc/self/fd/2"]];
 
-/** rkt's fallback /etc/hosts for images without one. */
+/** The localhost lines of rkt's generated hosts files. */
 export const DEFAULT_HOSTS = "127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n";
+
+/** stage1/rootfs/etc/<name>: the pod-wide files apps get their /etc/hosts and /etc/resolv.conf from. */
+function stage1Etc(podDir: string, name: string): string {
+  return join(podDir, "stage1", "rootfs", "etc", name);
+}
+
+/**
+ * Pod-wide DNS files, as rkt's stage1 init: `rkt-hosts` (from stage0, or the host's) overrides each
+ * app's /etc/hosts; `hosts-fallback` serves apps without one. Both name the pod's hostname.
+ */
+function planPodEtc(input: PodMountInput): SetupOp[] {
+  const { resolv, hosts } = input.dns;
+  const ops: SetupOp[] = [];
+  const self = `127.0.0.1\t${input.hostname}\n`;
+  if (resolv === "host") ops.push({ op: "touch", path: stage1Etc(input.podDir, "rkt-resolv.conf") }, ...bind("/etc/resolv.conf", stage1Etc(input.podDir, "rkt-resolv.conf"), false, true));
+  if (hosts === "host") ops.push({ op: "touch", path: stage1Etc(input.podDir, "rkt-hosts") }, ...bind("/etc/hosts", stage1Etc(input.podDir, "rkt-hosts"), false, true));
+  else if (hosts === "stage0") ops.push({ op: "write", path: stage1Etc(input.podDir, "rkt-hosts"), content: readFileSync(stage1Etc(input.podDir, "rkt-hosts"), "utf8") + self, mode: 0o644 });
+  else ops.push({ op: "write", path: stage1Etc(input.podDir, "hosts-fallback"), content: DEFAULT_HOSTS + self, mode: 0o644 });
+  return ops;
+}
 
 /** The pod's shared /dev, under stage1/rootfs. */
 export function podDevDir(podDir: string): string {
@@ -120,16 +140,22 @@ function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<st
   return ops;
 }
 
+/** An app's /etc files (rkt's prepare-app): hostname, hosts, resolv.conf, mtab. */
 function planEtc(root: string, input: PodMountInput): SetupOp[] {
   const at = (p: string) => resolveInRoot(root, p);
+  const fromStage1 = (name: string, target: string, onlyIfMissing = false): SetupOp[] => {
+    if (onlyIfMissing && existsSync(at(target))) return [];
+    return [{ op: "touch", path: at(target) }, ...bind(stage1Etc(input.podDir, name), at(target), false, false)];
+  };
   const ops: SetupOp[] = [
     { op: "mkdir", path: at("/etc"), mode: 0o755 },
-    { op: "write", path: at("/etc/hostname"), content: `${input.hostname}\n`, mode: 0o644 },
+    // the pod's hostname as the kernel has it, without writing into the image
+    { op: "touch", path: at("/etc/hostname") },
+    ...bind("/proc/sys/kernel/hostname", at("/etc/hostname"), false, false),
   ];
-  if (!existsSync(at("/etc/hosts"))) ops.push({ op: "write", path: at("/etc/hosts"), content: DEFAULT_HOSTS, mode: 0o644 });
-  if (input.hostResolvConf && existsSync("/etc/resolv.conf")) {
-    ops.push({ op: "touch", path: at("/etc/resolv.conf") }, ...bind("/etc/resolv.conf", at("/etc/resolv.conf"), false, true));
-  }
+  if (input.dns.resolv === "host" || input.dns.resolv === "stage0") ops.push(...fromStage1("rkt-resolv.conf", "/etc/resolv.conf"));
+  if (input.dns.hosts === "host" || input.dns.hosts === "stage0") ops.push(...fromStage1("rkt-hosts", "/etc/hosts"));
+  else ops.push(...fromStage1("hosts-fallback", "/etc/hosts", true));
   let mtab = true;
   try {
     lstatSync(join(root, "etc", "mtab"));
@@ -148,6 +174,7 @@ export function planPodMounts(input: PodMountInput): SetupOp[] {
     // Nothing mounted in the pod may propagate back to the host; host mounts still reach the pod.
     { op: "mount", target: "/", flags: MS.MS_REC | MS.MS_SLAVE },
     ...planDev(dev, input.console),
+    ...planPodEtc(input),
   ];
   const seen = new Set<string>();
   for (const app of input.apps) {

@@ -79,7 +79,7 @@ describe("mount plan", () => {
     const host = mkdtempSync(join(tmpdir(), "rkt-vol-"));
     tmp.push(host);
     const ops = planPodMounts({
-      podDir: "/pod", hostname: "rkt-x", hostResolvConf: false, console: "/dev/null",
+      podDir: "/pod", hostname: "rkt-x", dns: { resolv: "default", hosts: "default" }, console: "/dev/null",
       volumes: [{ name: "v", kind: "host", source: host, readOnly: true, recursive: false }],
       apps: [{ name: "a", root: r, readOnlyRootFS: true, mountPoints: [], mounts: [{ volume: "v", path: "/mnt/v" }] }],
     });
@@ -90,7 +90,10 @@ describe("mount plan", () => {
     expect(mounts).toContain(join(r, "proc"));
     expect(ops).toContainEqual({ op: "mount", source: host, target: join(r, "mnt/v"), flags: MS.MS_BIND });
     expect(ops).toContainEqual({ op: "mount", target: join(r, "mnt/v"), flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
-    expect(ops).toContainEqual({ op: "write", path: join(r, "etc/hostname"), content: "rkt-x\n", mode: 0o644 });
+    expect(ops).toContainEqual({ op: "mount", source: "/proc/sys/kernel/hostname", target: join(r, "etc/hostname"), flags: MS.MS_BIND });
+    expect(ops).toContainEqual({ op: "write", path: "/pod/stage1/rootfs/etc/hosts-fallback", content: expect.stringContaining("127.0.0.1\trkt-x\n"), mode: 0o644 });
+    // the image has no /etc/hosts: the fallback is bound in
+    expect(ops).toContainEqual({ op: "mount", source: "/pod/stage1/rootfs/etc/hosts-fallback", target: join(r, "etc/hosts"), flags: MS.MS_BIND });
     expect(ops).toContainEqual({ op: "symlink", target: "../proc/self/mounts", path: join(r, "etc/mtab") });
     expect(ops.at(-1)).toEqual({ op: "mount", target: r, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
   });

@@ -62,7 +62,7 @@ export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, co
   const ops = planPodMounts({
     podDir,
     hostname,
-    hostResolvConf: net === "host",
+    dns: args.dnsConfMode,
     volumes: manifest.volumes,
     console,
     apps: manifest.apps.map((ra) => ({
