@@ -110,13 +110,13 @@ function localOrigin(originalName: string, path: string, refName: string | undef
 }
 
 /** An OCI image layout (dir or tar): the image named `ref` (ref.name annotation), or the only one. */
-function ociSource(tree: Promise<FileTree>, path: string, ref: string | undefined, original: string, platform: Platform): ImageSource {
+function ociSource(open: () => Promise<FileTree>, path: string, ref: string | undefined, original: string, platform: Platform): ImageSource {
   const what = original;
   let layers: Descriptor[] = [];
   let files: FileTree;
   return {
     async resolve() {
-      files = await tree;
+      files = await open();
       if (!files.has("oci-layout")) throw new FetchError(`cannot read "${what}": not an OCI image layout (no oci-layout file)`);
       const index = await readJSON<IndexDoc>(files, "index.json", `"${what}"`);
       const all = index.manifests ?? [];
@@ -240,10 +240,10 @@ export function archiveSource(arg: string, platform: Platform = hostPlatform()):
   if (!existsSync(path)) throw new FetchError(`cannot read "${arg}": ${path} does not exist`);
   if (transport === "oci") {
     if (!isDir) throw new FetchError(`cannot read "${arg}": ${path} is not a directory (use oci-archive: for a tar)`);
-    return ociSource(Promise.resolve(dirTree(path)), path, ref, arg, platform);
+    return ociSource(async () => dirTree(path), path, ref, arg, platform);
   }
   if (isDir) throw new FetchError(`cannot read "${arg}": ${path} is a directory (use oci: for an OCI layout directory)`);
   return transport === "oci-archive"
-    ? ociSource(tarTree(path), path, ref, arg, platform)
+    ? ociSource(() => tarTree(path), path, ref, arg, platform)
     : dockerArchiveSource(path, ref, arg, platform);
 }

@@ -2,7 +2,7 @@
 // when allowed), anonymous, basic and Bearer-token auth from `WWW-Authenticate` challenges,
 // manifests (schema2, OCI, manifest lists and OCI indexes narrowed to one platform; schema1 refused)
 // and blobs streamed with their digest checked (reference/docker-and-net.md §A.2).
-import { FetchError, VerificationError } from "../errors.ts";
+import { FetchError, RktError, VerificationError } from "../errors.ts";
 import { checkDigest, sha256Digest, verifyStream } from "./digest.ts";
 import { MAX_DOCUMENT, resolveDocs, type DocReader } from "./resolve.ts";
 import type { DockerReference } from "./reference.ts";
@@ -56,6 +56,10 @@ async function registryErrorText(res: Response): Promise<string> {
   return "";
 }
 
+function basicAuth(c: DockerCredentials | undefined): string | undefined {
+  return c ? `Basic ${Buffer.from(`${c.user}:${c.password}`).toString("base64")}` : undefined;
+}
+
 /** Refuses a document response bigger than any manifest or config should be. */
 function tooBig(res: Response, what: string): void {
   const len = Number(res.headers.get("content-length") ?? 0);
@@ -86,7 +90,12 @@ export class RegistryClient implements DocReader {
   async *blobStream(desc: Descriptor): AsyncGenerator<Uint8Array> {
     const res = await this.get(`blobs/${desc.digest}`, "*/*", `blob "${desc.digest}"`);
     if (!res.body) throw new FetchError(`cannot fetch blob "${desc.digest}": empty response`);
-    yield* verifyStream(res.body, desc.digest, "blob", desc.size);
+    try {
+      yield* verifyStream(res.body, desc.digest, "blob", desc.size);
+    } catch (err) {
+      if (err instanceof RktError) throw err;
+      throw new FetchError(`cannot fetch blob "${desc.digest}": the download broke off`, { cause: err });
+    }
   }
 
   /** A small blob (a config), read whole and checked. */
@@ -111,7 +120,7 @@ export class RegistryClient implements DocReader {
     return { bytes, mediaType: res.headers.get("content-type")?.split(";")[0]?.trim(), digest };
   }
 
-  /** GET `/v2/<repo>/<path>` with auth, retrying once after a Bearer challenge. */
+  /** GET `/v2/<repo>/<path>` with auth; after a Bearer challenge (or an expired token) once more with a new token. */
   private async get(path: string, accept: string, what: string): Promise<Response> {
     const base = await this.baseUrl();
     const url = `${base}/v2/${this.repository}/${path}`;
@@ -119,7 +128,7 @@ export class RegistryClient implements DocReader {
     if (res.status === 401) {
       const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
       await res.body?.cancel();
-      if (challenge.scheme !== "bearer" || this.token !== undefined) {
+      if (challenge.scheme !== "bearer") {
         throw new FetchError(`cannot fetch ${what}: unauthorized (HTTP 401)${this.opts.credentials ? "" : ", no credentials configured"}`);
       }
       this.token = await this.fetchToken(challenge.params, what);
@@ -132,21 +141,32 @@ export class RegistryClient implements DocReader {
     return res;
   }
 
+  /**
+   * One request, following redirects by hand: credentials go to the registry's own origin only,
+   * never to the storage a blob redirects to (signed URLs refuse a second auth mechanism).
+   */
   private async send(url: string, accept: string, what: string): Promise<Response> {
-    const headers: Record<string, string> = { accept };
-    const auth = this.authorization();
-    if (auth) headers.authorization = auth;
-    try {
-      return await fetch(url, { headers, tls: { rejectUnauthorized: !this.opts.insecureTls } });
-    } catch (err) {
-      throw new FetchError(`cannot fetch ${what} from "${url}"`, { cause: err });
+    const origin = new URL(url).origin;
+    for (let hops = 0; hops < 10; hops++) {
+      const headers: Record<string, string> = { accept };
+      const auth = new URL(url).origin === origin ? this.authorization() : undefined;
+      if (auth) headers.authorization = auth;
+      let res: Response;
+      try {
+        res = await fetch(url, { headers, redirect: "manual", tls: { rejectUnauthorized: !this.opts.insecureTls } });
+      } catch (err) {
+        throw new FetchError(`cannot fetch ${what} from "${url}"`, { cause: err });
+      }
+      const location = res.headers.get("location");
+      if (res.status < 300 || res.status > 399 || !location) return res;
+      await res.body?.cancel();
+      url = new URL(location, url).href;
     }
+    throw new FetchError(`cannot fetch ${what}: too many redirects`);
   }
 
   private authorization(): string | undefined {
-    if (this.token !== undefined) return `Bearer ${this.token}`;
-    const c = this.opts.credentials;
-    return c ? `Basic ${Buffer.from(`${c.user}:${c.password}`).toString("base64")}` : undefined;
+    return this.token !== undefined ? `Bearer ${this.token}` : basicAuth(this.opts.credentials);
   }
 
   private async fetchToken(params: Record<string, string>, what: string): Promise<string> {
@@ -154,10 +174,8 @@ export class RegistryClient implements DocReader {
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set("service", params.service);
     url.searchParams.set("scope", params.scope ?? `repository:${this.repository}:pull`);
-    const c = this.opts.credentials;
-    const headers: Record<string, string> = c
-      ? { authorization: `Basic ${Buffer.from(`${c.user}:${c.password}`).toString("base64")}` }
-      : {};
+    const auth = basicAuth(this.opts.credentials);
+    const headers: Record<string, string> = auth ? { authorization: auth } : {};
     let res: Response;
     try {
       res = await fetch(url, { headers, tls: { rejectUnauthorized: !this.opts.insecureTls } });
