@@ -1,5 +1,6 @@
 // `rkt enter [--app=NAME] UUID [CMD [ARGS…]]`: a command inside a running pod's app.
 import { defineCommand } from "citty";
+import { ensureSuperuser } from "../core/stage0/root.ts";
 import { UsageError } from "../core/errors.ts";
 import { enterPod } from "../core/stage0/enter.ts";
 import { builtinStage1 } from "../stage1/entrypoints/table.ts";
@@ -12,6 +13,7 @@ export default defineCommand({
     uuid: { type: "positional", required: false, valueHint: "UUID [CMD [ARGS ...]]" },
   },
   async run({ rawArgs, args }) {
+    ensureSuperuser();
     // everything after the UUID is the command, flags included
     const rest = [...rawArgs];
     const uuidAt = rest.findIndex((a, i) => !a.startsWith("-") && !(i > 0 && rest[i - 1] === "--app"));

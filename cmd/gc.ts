@@ -1,5 +1,6 @@
 // `rkt gc [--grace-period=30m0s] [--expire-prepared=24h0m0s] [--mark-only]`.
 import { defineCommand } from "citty";
+import { ensureSuperuser } from "../core/stage0/root.ts";
 import { parseDuration } from "../core/duration.ts";
 import { stderr } from "../core/log.ts";
 import { gcPods } from "../core/stage0/gc.ts";
@@ -14,6 +15,7 @@ export default defineCommand({
     "mark-only": { type: "boolean", description: "if set to true, only the \"mark\" phase of the garbage collection process will be performed", default: false },
   },
   async run({ args }) {
+    ensureSuperuser();
     const events = await gcPods(
       getGlobals(),
       {

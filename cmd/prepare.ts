@@ -1,5 +1,6 @@
 // `rkt prepare [flags] IMAGE…`: prepare a pod for run-prepared and print its UUID.
 import { defineCommand } from "citty";
+import { ensureSuperuser } from "../core/stage0/root.ts";
 import { dataPaths } from "../core/paths.ts";
 import { movePod } from "../core/pods/lifecycle.ts";
 import { preparePod } from "../core/stage0/prepare.ts";
@@ -16,6 +17,7 @@ export default defineCommand({
     image: { type: "positional", required: false, valueHint: "IMAGE [-- image-args...[---]]..." },
   },
   async run({ rawArgs }) {
+    ensureSuperuser();
     const g = getGlobals();
     const { prepare } = parsePodArgs(rawArgs, false);
     const pod = await preparePod(g, prepare);

@@ -1,6 +1,7 @@
 // `rkt rm (UUID… | --uuid-file=F)`: removes pods at once (stage1 gc, unmount, delete) and prints
 // each removed UUID quoted, as rkt.
 import { defineCommand } from "citty";
+import { ensureSuperuser } from "../core/stage0/root.ts";
 import { RktError } from "../core/errors.ts";
 import { stderr } from "../core/log.ts";
 import { removePod } from "../core/stage0/gc.ts";
@@ -12,6 +13,7 @@ export default defineCommand({
   meta: { name: "rm", description: "Remove all files and resources associated with an exited pod" },
   args: { ...uuidFileArg, uuid: { type: "positional", required: false, valueHint: "UUID..." } },
   async run({ args }) {
+    ensureSuperuser();
     let failed = 0;
     for (const uuid of podArgs(args)) {
       try {

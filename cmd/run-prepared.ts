@@ -1,5 +1,6 @@
 // `rkt run-prepared [flags] UUID`: run a pod made by `rkt prepare`.
 import { defineCommand } from "citty";
+import { ensureSuperuser } from "../core/stage0/root.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseNetworks } from "../core/networks.ts";
 import { runPrepared } from "../core/stage0/run.ts";
@@ -11,6 +12,7 @@ export default defineCommand({
   meta: { name: "run-prepared", description: "Run a prepared application pod in rkt" },
   args: { ...RUNTIME_FLAGS, uuid: { type: "positional", required: true, valueHint: "UUID" } },
   async run({ args }) {
+    ensureSuperuser();
     const [uuid, ...extra] = positionals(args);
     if (!uuid || extra.length) throw new UsageError("run-prepared needs exactly one pod UUID");
     const ipc = args.ipc && args.ipc !== "auto" ? args.ipc : undefined;

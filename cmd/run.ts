@@ -1,6 +1,7 @@
 // `rkt run [flags] IMAGE [per-app flags] [-- args [---]] …`: prepare a pod and run it with the
 // built-in stage1 in this process; exits with the pod's exit code.
 import { defineCommand } from "citty";
+import { ensureSuperuser } from "../core/stage0/root.ts";
 import { preparePod } from "../core/stage0/prepare.ts";
 import { checkRunOptions, runPod } from "../core/stage0/run.ts";
 import { builtinStage1 } from "../stage1/entrypoints/table.ts";
@@ -11,6 +12,7 @@ export default defineCommand({
   meta: { name: "run", description: "Run image(s) in a pod in rkt" },
   args: { ...RUN_HELP_ARGS, image: { type: "positional", required: false, valueHint: "IMAGE [-- image-args...[---]]..." } },
   async run({ rawArgs }) {
+    ensureSuperuser();
     const g = getGlobals();
     const { prepare, run } = parsePodArgs(rawArgs, true);
     checkRunOptions(run);

@@ -1,6 +1,7 @@
 // `rkt stop [--force] (UUID… | --uuid-file=F)`: stops running pods through the stage1 `stop`
 // entrypoint and prints each stopped pod's UUID quoted, as rkt.
 import { defineCommand } from "citty";
+import { ensureSuperuser } from "../core/stage0/root.ts";
 import { RktError } from "../core/errors.ts";
 import { stderr } from "../core/log.ts";
 import { stopPod } from "../core/stage0/stop.ts";
@@ -16,6 +17,7 @@ export default defineCommand({
     uuid: { type: "positional", required: false, valueHint: "UUID..." },
   },
   async run({ args }) {
+    ensureSuperuser();
     let failed = 0;
     for (const uuid of podArgs(args)) {
       try {

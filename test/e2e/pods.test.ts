@@ -194,3 +194,14 @@ describe.skipIf(!!requires("root", "busybox", "actool"))("rkt export", () => {
     }
   }, 30_000);
 });
+
+describe.skipIf(!!requires("root"))("commands that need root", () => {
+  test("fail at once for an unprivileged user, as rkt", () => {
+    using ctx = rktContext();
+    for (const cmd of [["run", "--net=host", aci], ["prepare", aci], ["run-prepared", "ffffffff"], ["enter", "ffffffff"], ["rm", "ffffffff"], ["gc"], ["stop", "ffffffff"]]) {
+      const p = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...ctx.argv(cmd)], { cwd: "/" });
+      expect(p.exitCode).toBe(254);
+      expect(p.stderr.toString()).toContain("cannot run as unprivileged user");
+    }
+  });
+});
