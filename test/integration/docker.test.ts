@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { layerCacheDir } from "../../core/docker/layer-cache.ts";
 import { fetchDockerImage, type DockerFetchOptions, type LayerProgress } from "../../core/docker/fetch.ts";
-import { FetchError, VerificationError } from "../../core/errors.ts";
+import { FetchError, RktError, VerificationError } from "../../core/errors.ts";
 import { ImageStore } from "../../core/store/store.ts";
 import { busyboxRootfs } from "../helpers/images.ts";
 import { writeOciLayout, type BuiltImage } from "../helpers/oci-image.ts";
@@ -218,6 +218,35 @@ describe.skipIf(skip)("docker images from a registry", () => {
     expect(err).toBeInstanceOf(VerificationError);
     expect(String(err.message)).toContain(`cannot verify blob "sha256:${layerHex}"`);
     expect(existsSync(layerCacheDir(o.dataDir)) ? readdirSync(layerCacheDir(o.dataDir)) : []).toEqual([]);
+  });
+
+  test("a registry that stops in the middle of a layer fails the fetch and caches nothing of it", async () => {
+    // A proxy of our own in front of the real registry that cuts every big blob in half.
+    using proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const u = new URL(req.url);
+        const res = await fetch(`http://${reg.host}${u.pathname}${u.search}`, { headers: { accept: req.headers.get("accept") ?? "*/*" } });
+        if (!u.pathname.includes("/blobs/") || Number(res.headers.get("content-length")) < 100_000) return res;
+        const body = new Uint8Array(await res.arrayBuffer());
+        const half = new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(body.subarray(0, body.length >> 1));
+            c.error(new Error("connection cut by the test"));
+          },
+        });
+        return new Response(half, { headers: { "content-length": String(body.length) } });
+      },
+    });
+    const o = opts();
+    const err = await fetchDockerImage(`docker://127.0.0.1:${proxy.port}/test/five:v1`, o).catch((e) => e);
+    expect(err).toBeInstanceOf(RktError);
+    expect(err.message).toMatch(/cannot (fetch|verify) blob "sha256:[0-9a-f]{64}"/);
+    // Complete layers stay cached (they were checked); the cut one and temp files do not.
+    const cached = readdirSync(layerCacheDir(o.dataDir));
+    expect(cached).not.toContain(five.diffIds[0]!.slice(7));
+    expect(cached.filter((f) => !five.diffIds.includes(`sha256:${f}`))).toEqual([]);
   });
 
   test("an image for another platform only is refused with a clear message", async () => {
