@@ -13,6 +13,9 @@ declare -A debs=(
   [bzip2]=/bin/bzip2
   [gcc]=/usr/bin/gcc
   [libc6-dev]=/usr/lib/x86_64-linux-gnu/libc.a
+  [skopeo]=/usr/bin/skopeo
+  [docker-registry]=/usr/bin/docker-registry
+  [openssl]=/usr/bin/openssl
 )
 missing=()
 for pkg in "${!debs[@]}"; do

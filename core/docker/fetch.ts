@@ -82,17 +82,24 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number
 }
 
 /**
+ * The canonical URL of a Docker/OCI image argument, as the store's remote table keys it:
+ * `docker://registry/repository:tag` (defaults filled in), or the archive argument with its path made absolute.
+ */
+export function dockerImageURL(arg: string): string {
+  if (!isArchiveArg(arg)) return formatDockerReference(parseDockerReference(arg));
+  const [transport, ...rest] = arg.split(":");
+  return `${transport}:${resolve(rest[0]!)}${rest.length > 1 ? `:${rest.slice(1).join(":")}` : ""}`;
+}
+
+/**
  * Fetches a Docker/OCI image (registry or local archive) and converts it to one squashed ACI.
  * Resolves once every layer is in the layer cache; throws FetchError/VerificationError/UsageError.
  */
 export async function fetchDockerImage(arg: string, opts: DockerFetchOptions): Promise<ConvertedImage> {
   const platform = opts.platform ?? hostPlatform();
   let source: ImageSource;
-  let url: string;
   if (isArchiveArg(arg)) {
     source = archiveSource(arg, platform);
-    const [transport, ...rest] = arg.split(":");
-    url = `${transport}:${resolve(rest[0]!)}${rest.length > 1 ? `:${rest.slice(1).join(":")}` : ""}`;
   } else {
     const ref = parseDockerReference(arg);
     source = registrySource(ref, {
@@ -101,8 +108,8 @@ export async function fetchDockerImage(arg: string, opts: DockerFetchOptions): P
       credentials: opts.credentials?.[ref.registry],
       platform,
     });
-    url = formatDockerReference(ref);
   }
+  const url = dockerImageURL(arg);
   const image = await source.resolve();
   const manifest = dockerToAppcManifest(image.config, image.origin, image);
   const cache = new LayerCache(opts.dataDir);

@@ -9,12 +9,6 @@ import { join } from "node:path";
 export const REGISTRY_BIN = "/usr/bin/docker-registry";
 export const SKOPEO_BIN = "/usr/bin/skopeo";
 
-/** Why docker tests cannot run here (a missing tool), or undefined. */
-export function lacksDockerTools(): string | undefined {
-  const missing = [REGISTRY_BIN, SKOPEO_BIN].filter((p) => !existsSync(p));
-  return missing.length ? `skipped: needs ${missing.join(", ")}` : undefined;
-}
-
 /** A TCP port nobody listens on right now. */
 export function freePort(): number {
   const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });

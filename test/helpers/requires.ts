@@ -2,7 +2,7 @@
 // skips with the reason; under CI=true as root a missing need fails the file, never skips silently.
 import { existsSync } from "node:fs";
 
-export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay";
+export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay" | "skopeo" | "docker-registry";
 
 const TOOL: Record<string, string> = {
   gpg: "/usr/bin/gpg",
@@ -11,6 +11,8 @@ const TOOL: Record<string, string> = {
   gcc: "/usr/bin/gcc",
   xz: "/usr/bin/xz",
   bzip2: "/bin/bzip2",
+  skopeo: "/usr/bin/skopeo",
+  "docker-registry": "/usr/bin/docker-registry",
 };
 
 function lacks(need: Need): string | undefined {

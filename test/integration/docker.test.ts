@@ -25,10 +25,10 @@ import { FetchError, RktError, VerificationError } from "../../core/errors.ts";
 import { ImageStore } from "../../core/store/store.ts";
 import { busyboxRootfs } from "../helpers/images.ts";
 import { writeOciLayout, type BuiltImage } from "../helpers/oci-image.ts";
-import { lacksDockerTools, skopeoCopy, startRegistry, startTokenServer, type TestRegistry, type TokenServer } from "../helpers/registry.ts";
+import { skopeoCopy, startRegistry, startTokenServer, type TestRegistry, type TokenServer } from "../helpers/registry.ts";
 import { requires } from "../helpers/requires.ts";
 
-const skip = !!requires("actool", "busybox") || !!lacksDockerTools();
+const skip = !!requires("actool", "busybox", "skopeo", "docker-registry");
 
 let tmp = "";
 let reg: TestRegistry;
