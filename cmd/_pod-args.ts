@@ -9,6 +9,7 @@ import { warn } from "../core/log.ts";
 import { parseNetworks } from "../core/networks.ts";
 import { parseEnvFile, parseEnvFlags, parseMountFlag, type AppOptions } from "../core/stage0/manifest.ts";
 import type { PrepareOptions } from "../core/stage0/prepare.ts";
+import { chooseStage1 } from "../core/stage0/stage1-image.ts";
 import type { DnsOptions } from "../core/stage0/dns.ts";
 import type { RunOptions } from "../core/stage0/run.ts";
 import { parseVolumeFlag } from "../core/schema/pod-manifest.ts";
@@ -104,9 +105,9 @@ export function dnsOptions(flags: Values): DnsOptions {
 export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { prepare: PrepareOptions; run: RunOptions; quiet: boolean } {
   const flags: ArgsDef = withRuntime ? { ...PREPARE_FLAGS, ...RUNTIME_FLAGS } : { ...PREPARE_FLAGS, quiet: { type: "boolean" } };
   const { pod, apps } = parseApps(argv, flags, REPEATABLE, true, withRuntime ? { net: "default" } : {});
-  for (const k of ["stage1-url", "stage1-path", "stage1-name", "stage1-hash", "stage1-from-dir"]) {
-    if (pod[k] !== undefined) throw new UsageError(`--${k}: only the built-in stage1 is supported so far`);
-  }
+  const stage1 = chooseStage1({
+    url: str(pod["stage1-url"]), path: str(pod["stage1-path"]), name: str(pod["stage1-name"]), hash: str(pod["stage1-hash"]), fromDir: str(pod["stage1-from-dir"]),
+  });
   if (pod["private-users"]) throw new UsageError("--private-users is not supported yet");
   if (list(pod.port).length) throw new UsageError("--port needs a contained network (--net=default or a CNI network), which is not supported yet");
   if (pod["mds-register"]) warn("--mds-register is accepted but the metadata service is not implemented yet");
@@ -132,6 +133,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       noOverlay: pod["no-overlay"] === true,
       pullPolicy,
       uuidFileSave: str(pod["uuid-file-save"]),
+      stage1,
     },
     run: {
       net: parseNetworks(str(pod.net) ?? "default"),

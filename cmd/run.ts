@@ -15,7 +15,7 @@ export default defineCommand({
     ensureSuperuser();
     const g = getGlobals();
     const { prepare, run } = parsePodArgs(rawArgs, true);
-    checkRunOptions(run);
+    checkRunOptions(run, prepare.stage1);
     const pod = await preparePod(g, prepare);
     return runPod(g, pod, run, (argv, dir) => builtinStage1("run", argv, dir));
   },

@@ -15,6 +15,7 @@ import { parsePodManifest, type PodManifest } from "../schema/pod-manifest.ts";
 import { ImageStore } from "../store/store.ts";
 import { generatePodManifest, type AppOptions, type PodOptions, type ResolvedImage } from "./manifest.ts";
 import { copyRootfs, overlaySupported } from "./rootfs.ts";
+import { writeStage1Manifest } from "./stage1-image.ts";
 
 export interface PrepareOptions extends PodOptions {
   apps: AppOptions[];
@@ -24,6 +25,8 @@ export interface PrepareOptions extends PodOptions {
   pullPolicy: PullPolicy;
   /** --uuid-file-save: written as soon as the pod exists, so `rm` can clean up failures */
   uuidFileSave?: string;
+  /** built-in stage1 image name (core/stage0/stage1-image.ts) */
+  stage1: string;
 }
 
 interface PreparedImage extends ResolvedImage {
@@ -81,6 +84,7 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions): Promis
       if (!overlay) copyRootfs(img.rootfs, join(appDir, "rootfs"));
     });
     if (overlay) writeFileSync(join(pod.path, "overlay-prepared"), "");
+    writeStage1Manifest(pod.path, opts.stage1);
     mkdirSync(join(pod.path, "stage1", "rootfs", "rkt", "status"), { recursive: true });
     writeFileSync(join(pod.path, "pod"), JSON.stringify(manifest));
   } catch (e) {

@@ -14,6 +14,7 @@ import { checkCanRunPrepared } from "../pods/state.ts";
 import { resolvePodUuid } from "../pods/uuid.ts";
 import { dnsConfMode, hostsFile, resolvConf, type DnsOptions } from "./dns.ts";
 import { mountAppOverlays } from "./rootfs.ts";
+import { FLY_IMAGE_NAME, stage1ImageName } from "./stage1-image.ts";
 
 /** Runtime options of run / run-prepared. */
 export interface RunOptions {
@@ -50,9 +51,12 @@ function writeDnsFiles(podDir: string, dns: DnsOptions): void {
   if (mode.hosts === "stage0") writeFileSync(join(etc, "rkt-hosts"), hostsFile(dns.hostsEntries), { mode: 0o644 });
 }
 
-/** Fails before any pod is made when the requested networks or DNS entries cannot be set up. */
-export function checkRunOptions(opts: RunOptions): void {
-  supportedNetworkMode(opts.net);
+/**
+ * Fails before any pod is made when the requested networks or DNS entries cannot be set up. The
+ * fly flavor always uses the host's network, as rkt's.
+ */
+export function checkRunOptions(opts: RunOptions, stage1: string): void {
+  if (stage1 !== FLY_IMAGE_NAME) supportedNetworkMode(opts.net);
   if (!opts.dns.hostsEntries.includes("host")) hostsFile(opts.dns.hostsEntries);
 }
 
@@ -71,11 +75,12 @@ export async function runPod(g: GlobalOptions, pod: LockedPod, opts: RunOptions,
 
 /** `rkt run-prepared UUID`: locks the prepared pod and runs it. */
 export async function runPrepared(g: GlobalOptions, uuidPrefix: string, opts: RunOptions, stage1: Stage1Run): Promise<number> {
-  checkRunOptions(opts);
   const paths = dataPaths(g.dir);
   const uuid = resolvePodUuid(paths, uuidPrefix);
-  checkCanRunPrepared(uuid, podState(paths, uuid).state);
-  const pod = lockPod(paths, uuid, "prepared");
-  if (!pod) throw new PodStateError(uuid, "being started by another process", "prepared");
-  return runPod(g, pod, opts, stage1);
+  const pod = podState(paths, uuid);
+  checkCanRunPrepared(uuid, pod.state);
+  checkRunOptions(opts, stage1ImageName(pod.path));
+  const locked = lockPod(paths, uuid, "prepared");
+  if (!locked) throw new PodStateError(uuid, "being started by another process", "prepared");
+  return runPod(g, locked, opts, stage1);
 }

@@ -9,8 +9,7 @@
  *   init → stage1, event pipe:  { int kind, idx, a, b }  1 started (a = pid in the pod),
  *       2 exited (b = wait status), 3 start failed (a = step, b = errno), 4 signal (b = signo),
  *       5 setup op idx failed (b = errno), 6 setup done
- * pod_enter() is `rkt enter`: a child joins a running pod's namespaces (setns into a mount namespace
- * needs a single-threaded caller) and forks the command there.
+ * pod_enter() is `rkt enter`: a child joins a pod's namespaces (setns(mnt) needs one thread), forks.
  */
 typedef unsigned long u64; struct pollfd { int fd; short events, revents; };
 int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
@@ -61,6 +60,7 @@ static void start_app(u64 *s, int idx) {
   u64 none[16] = { 0 };
   int step = 0;
   sigprocmask(2 /* SIG_SETMASK */, none, 0);
+  prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0); /* without a PID namespace (fly) nothing else ends it */
   if (!(s[S_FLAGS] & 4)) setsid(); /* 4: keep rkt's session and terminal (enter, --interactive) */
   if (s[S_FLAGS] & 1) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
@@ -75,12 +75,19 @@ static void start_app(u64 *s, int idx) {
   _exit(127);
 }
 
+/* Every process of the pod. kill(-1) only ever inside the pod's own PID namespace: in the host's
+ * (fly) it would signal every process on the machine, so there only the apps started are signalled. */
+static void kill_all(u64 *pod, int sig) {
+  int i; u64 **sp = (u64 **)pod[P_SPECS];
+  if (pod[P_CLONE_FLAGS] & 0x20000000 /* CLONE_NEWPID */) kill(-1, sig);
+  else for (i = 0; i < (int)pod[P_NSPECS]; i++) if (sp[i][S_PID]) kill(sp[i][S_PID], sig);
+}
+
 /* The pod's PID 1: sets the pod up, then serves the cmd pipe until it closes. */
 static void init_loop(u64 *pod) {
   int n = pod[P_NSPECS], cmdfd = pod[P_CMDFD], sfd, i, st, pid, cmd[3], info[32];
   u64 **specs = (u64 **)pod[P_SPECS], mask[16] = { 0 }, *ops = (u64 *)pod[P_OPS];
-  char *host = (char *)pod[P_HOSTNAME], ifr[40] = "lo";
-  struct pollfd pf[2];
+  char *host = (char *)pod[P_HOSTNAME], ifr[40] = "lo"; struct pollfd pf[2];
   close(pod[P_CLOSEFD1]); close(pod[P_CLOSEFD2]);
   if (!(pod[P_POD_FLAGS] & POD_KEEP_SESSION)) setsid();
   prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0);
@@ -91,7 +98,7 @@ static void init_loop(u64 *pod) {
   umask(0); /* modes in the plan are exact */
   for (i = 0; i < (int)pod[P_NOPS]; i++) if (apply(ops + 6 * i)) { emit(5, i, 0, *__errno_location()); _exit(1); }
   umask(022);
-  if (sethostname(host, strlen(host))) { emit(5, -1, 0, *__errno_location()); _exit(1); }
+  if (*host && sethostname(host, strlen(host))) { emit(5, -1, 0, *__errno_location()); _exit(1); }
   if (pod[P_POD_FLAGS] & POD_LO_UP) { /* SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP */
     int s = socket(2, 2, 0);
     if (s < 0 || ioctl(s, 0x8913, ifr) || (ifr[16] |= 1, ioctl(s, 0x8914, ifr))) { emit(5, -2, 0, *__errno_location()); _exit(1); }
@@ -111,8 +118,8 @@ static void init_loop(u64 *pod) {
       }
     }
     if (!pf[1].revents) continue;
-    if (read(cmdfd, cmd, sizeof cmd) != sizeof cmd) { kill(-1, 9); while (waitpid(-1, 0, 0) > 0) ; _exit(0); }
-    if (cmd[1] < 0 || cmd[1] >= n) { if (cmd[0] == 3) kill(-1, cmd[2]); continue; }
+    if (read(cmdfd, cmd, sizeof cmd) != sizeof cmd) { kill_all(pod, 9); while (waitpid(-1, 0, 0) > 0) ; _exit(0); }
+    if (cmd[1] < 0 || cmd[1] >= n) { if (cmd[0] == 3) kill_all(pod, cmd[2]); continue; }
     if (cmd[0] == 2 && specs[cmd[1]][S_PID]) kill(specs[cmd[1]][S_PID], cmd[2]);
     if (cmd[0] != 1) continue;
     pid = syscall(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0);

@@ -11,7 +11,7 @@ import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
 import { startPod, type PodInit } from "../../ffi/spawn.ts";
 import { parseRunArgs } from "../plan/args.ts";
-import { planPod } from "../plan/pod.ts";
+import { planPod, podFlavor } from "../plan/pod.ts";
 import { Supervisor, type AppSpecs } from "../supervisor.ts";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
@@ -29,7 +29,7 @@ function callerTty(): string {
 function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean } {
   const args = parseRunArgs(argv);
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
-  const plan = planPod(podDir, manifest, args, args.interactive ? callerTty() : "/dev/null");
+  const plan = planPod(podDir, manifest, args, args.interactive ? callerTty() : "/dev/null", podFlavor(podDir));
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   const pod = startPod(plan.setup, plan.specs);
   writeFileSync(join(podDir, "pid"), String(pod.pid));

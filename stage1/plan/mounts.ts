@@ -23,7 +23,11 @@ export interface AppMountInput {
   readOnlyRootFS: boolean;
 }
 
+/** The built-in stage1 flavors: rkt's default (coreos/nspawn-like) and fly (chroot in host namespaces). */
+export type Flavor = "coreos" | "fly";
+
 export interface PodMountInput {
+  flavor: Flavor;
   podDir: string;
   hostname: string;
   /** stage0's --dns-conf-mode: where /etc/resolv.conf and /etc/hosts come from */
@@ -121,7 +125,7 @@ export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[])
   return out.sort((a, b) => a.path.split("/").filter(Boolean).length - b.path.split("/").filter(Boolean).length);
 }
 
-function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>): SetupOp[] {
+function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>, recursiveByDefault: boolean): SetupOp[] {
   const ops: SetupOp[] = [];
   let source = m.volume.source ?? "";
   if (m.volume.kind === "empty") {
@@ -136,7 +140,7 @@ function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<st
   const target = resolveInRoot(root, m.path);
   const isDir = m.volume.kind === "empty" || statSync(source).isDirectory();
   ops.push(isDir ? { op: "mkdir", path: target, mode: 0o755 } : { op: "touch", path: target });
-  ops.push(...bind(source, target, m.volume.recursive ?? true, m.readOnly));
+  ops.push(...bind(source, target, m.volume.recursive ?? recursiveByDefault, m.readOnly));
   return ops;
 }
 
@@ -167,13 +171,35 @@ function planEtc(root: string, input: PodMountInput): SetupOp[] {
   return ops;
 }
 
+/** /proc, /sys and /dev of one app: the pod's own (coreos), or the host's bound in (fly, as rkt's). */
+function planKernelFs(input: PodMountInput, root: string, vols: readonly ResolvedMount[]): SetupOp[] {
+  const { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC } = MS;
+  const dir = (name: string, mode: number): SetupOp => ({ op: "mkdir", path: join(root, name), mode });
+  const sysShadowed = vols.some((v) => v.path.replace(/\/+$/, "") === "/sys");
+  if (input.flavor === "fly") {
+    return [
+      ...(["dev", "proc", "sys"] as const).flatMap((d) => [dir(d, 0o755), ...bind(`/${d}`, join(root, d), true, false)]),
+      dir("tmp", 0o1777),
+      { op: "mount", source: "tmpfs", target: join(root, "tmp"), fstype: "tmpfs", flags: MS_NOSUID | MS_NODEV, data: "mode=1777" },
+    ];
+  }
+  return [
+    dir("proc", 0o555),
+    { op: "mount", source: "proc", target: join(root, "proc"), fstype: "proc", flags: MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    ...(sysShadowed
+      ? []
+      : [dir("sys", 0o555), { op: "mount", source: "sysfs", target: join(root, "sys"), fstype: "sysfs", flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC } as SetupOp]),
+    dir("dev", 0o755),
+    ...bind(podDevDir(input.podDir), join(root, "dev"), true, false),
+  ];
+}
+
 /** Every setup operation of the pod, in order. */
 export function planPodMounts(input: PodMountInput): SetupOp[] {
-  const dev = podDevDir(input.podDir);
   const ops: SetupOp[] = [
     // Nothing mounted in the pod may propagate back to the host; host mounts still reach the pod.
     { op: "mount", target: "/", flags: MS.MS_REC | MS.MS_SLAVE },
-    ...planDev(dev, input.console),
+    ...(input.flavor === "coreos" ? planDev(podDevDir(input.podDir), input.console) : []),
     ...planPodEtc(input),
   ];
   const seen = new Set<string>();
@@ -181,19 +207,9 @@ export function planPodMounts(input: PodMountInput): SetupOp[] {
     const root = app.root;
     const vols = resolveAppMounts(app, input.volumes);
     if (app.readOnlyRootFS) ops.push({ op: "mount", source: root, target: root, flags: MS.MS_BIND | MS.MS_REC });
-    ops.push(
-      { op: "mkdir", path: join(root, "proc"), mode: 0o555 },
-      { op: "mount", source: "proc", target: join(root, "proc"), fstype: "proc", flags: MS.MS_NOSUID | MS.MS_NODEV | MS.MS_NOEXEC },
-    );
-    if (!vols.some((v) => v.path.replace(/\/+$/, "") === "/sys")) {
-      ops.push(
-        { op: "mkdir", path: join(root, "sys"), mode: 0o555 },
-        { op: "mount", source: "sysfs", target: join(root, "sys"), fstype: "sysfs", flags: MS.MS_RDONLY | MS.MS_NOSUID | MS.MS_NODEV | MS.MS_NOEXEC },
-      );
-    }
-    ops.push({ op: "mkdir", path: join(root, "dev"), mode: 0o755 }, ...bind(dev, join(root, "dev"), true, false));
-    ops.push(...planEtc(root, input));
-    for (const v of vols) ops.push(...planVolume(input.podDir, root, v, seen));
+    ops.push(...planKernelFs(input, root, vols), ...planEtc(root, input));
+    // volumes are recursive binds by default, except in fly (layout.md §4)
+    for (const v of vols) ops.push(...planVolume(input.podDir, root, v, seen, input.flavor !== "fly"));
     if (app.readOnlyRootFS) ops.push({ op: "mount", target: root, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
   }
   return ops;

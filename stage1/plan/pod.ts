@@ -1,6 +1,7 @@
 // Turns the pod manifest and stage1's arguments into everything the pod's PID 1 and the supervisor
 // need: namespaces, the setup plan, the spec table (apps and their event handlers). Reads the app
 // rootfs (users, groups, symlinks) but changes nothing: the PID 1 shim applies it.
+import { hostname as hostnameOfHost } from "node:os";
 import { join, posix } from "node:path";
 import { RktError } from "../../core/errors.ts";
 import { parseNetworks, supportedNetworkMode } from "../../core/networks.ts";
@@ -10,7 +11,8 @@ import type { PodSetup, SpawnSpec } from "../../ffi/spawn.ts";
 import type { AppSpecs } from "../supervisor.ts";
 import type { RunArgs } from "./args.ts";
 import { appEnvironment } from "./env.ts";
-import { planPodMounts } from "./mounts.ts";
+import { FLY_IMAGE_NAME, stage1ImageName } from "../../core/stage0/stage1-image.ts";
+import { planPodMounts, type Flavor } from "./mounts.ts";
 import { resolveCredentials } from "./user.ts";
 
 /** Host path of app `name`'s rootfs inside pod directory `podDir` (layout.md §2). */
@@ -46,11 +48,27 @@ export function enterSpec(podDir: string, ra: RuntimeApp, cmd: readonly string[]
   };
 }
 
-/** Everything needed to launch and supervise the pod. */
-export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, console = "/dev/null"): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[] } {
+/** The built-in flavor stage0 chose for this pod (`stage1/manifest`, see core/stage0/stage1-image.ts). */
+export function podFlavor(podDir: string): Flavor {
+  return stage1ImageName(podDir) === FLY_IMAGE_NAME ? "fly" : "coreos";
+}
+
+/**
+ * Everything needed to launch and supervise the pod. The fly flavor (rkt's stage1-fly) runs its one
+ * app chrooted in the host's namespaces but for mounts: no PID 1 of its own, the host's hostname.
+ */
+export function planPod(
+  podDir: string,
+  manifest: PodManifest,
+  args: RunArgs,
+  console = "/dev/null",
+  flavor: Flavor = "coreos",
+): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[] } {
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
-  const net = supportedNetworkMode(parseNetworks(args.net.join(",")));
-  const hostname = args.hostname || `rkt-${args.uuid}`;
+  const fly = flavor === "fly";
+  if (fly && manifest.apps.length > 1) throw new RktError("cannot run pod: fly only supports 1 application per pod");
+  const net = fly ? "host" : supportedNetworkMode(parseNetworks(args.net.join(",")));
+  const hostname = fly ? hostnameOfHost() : args.hostname || `rkt-${args.uuid}`;
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
   const apps = manifest.apps.map((ra): AppSpecs => {
@@ -60,6 +78,7 @@ export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, co
     return { name: ra.name, main, preStart, postStop: add(s.postStop) };
   });
   const ops = planPodMounts({
+    flavor,
     podDir,
     hostname,
     dns: args.dnsConfMode,
@@ -73,8 +92,9 @@ export function planPod(podDir: string, manifest: PodManifest, args: RunArgs, co
       readOnlyRootFS: !!ra.readOnlyRootFS,
     })),
   });
-  let cloneFlags = CLONE.CLONE_NEWPID | CLONE.CLONE_NEWNS | CLONE.CLONE_NEWUTS;
-  if (args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
+  let cloneFlags = fly ? CLONE.CLONE_NEWNS : CLONE.CLONE_NEWPID | CLONE.CLONE_NEWNS | CLONE.CLONE_NEWUTS;
+  if (!fly && args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
   if (net === "none") cloneFlags |= CLONE.CLONE_NEWNET;
-  return { setup: { cloneFlags, ops, hostname, loopbackUp: net === "none", keepSession: args.interactive }, specs, apps };
+  // fly keeps the host's UTS namespace: an empty hostname tells PID 1 not to set one
+  return { setup: { cloneFlags, ops, hostname: fly ? "" : hostname, loopbackUp: net === "none", keepSession: args.interactive }, specs, apps };
 }

@@ -177,3 +177,21 @@ describe.skipIf(!!requires("root", "busybox"))("rkt run", () => {
     expect(ctx.rkt(["list", "--no-legend"]).stdout).toBe("");
   });
 });
+
+describe.skipIf(!!requires("root", "busybox"))("the fly flavor", () => {
+  // Inside a PID namespace of its own: fly shares the host's, and a fly pod that signalled more than
+  // its own apps would take the machine's processes with it. The sentinel must survive.
+  test("runs the app chrooted in the host's namespaces, exits with its code and signals nothing else", () => {
+    using ctx = rktContext();
+    const fly = [...ctx.argv(["--insecure-options=image", "run", "--stage1-name=coreos.com/rkt/stage1-fly:1.30.0", aci, "--exec=/bin/sh", "--", "-c", "readlink /proc/self/ns/net; hostname; exit 6"])].map((a) => `'${a}'`).join(" ");
+    const script = `sleep 100 & s=$!; ${fly}; echo "rc=$?"; kill -0 $s && echo sentinel alive; kill $s`;
+    const p = Bun.spawnSync(["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", script], { stderr: "pipe" });
+    const [net, host, rc, alive] = p.stdout.toString().split("\n");
+    expect(net).toBe(readlinkSync("/proc/self/ns/net"));
+    expect(host).toBe(require("node:os").hostname());
+    expect(rc).toBe("rc=6");
+    expect(alive).toBe("sentinel alive");
+    expect(ctx.rkt(["--insecure-options=image", "run", "--stage1-from-dir=stage1-fly.aci", aci, "--name=one", aci, "--name=two"]).stderr).toContain("fly only supports 1 application per pod");
+    expect(ctx.rkt(["run", "--stage1-path=/x/other.aci", aci]).stderr).toContain("only the built-in stage1 flavors");
+  }, 20_000);
+});
