@@ -1,7 +1,11 @@
-// `rkt trust [--prefix=P | --root] KEYFILE…`: shows each key, asks `yes/no` on stdin unless
-// --skip-fingerprint-review, and stores it in the local config's keystore (rkt/trust.go, pubkey.go).
+// `rkt trust [--prefix=P | --root] [KEY…]`: reads each key (a file or an http(s) URL; without any, the
+// keys the prefix publishes through meta discovery), shows it, asks `yes/no` on stdin unless
+// --skip-fingerprint-review (or the key came over https with --trust-keys-from-https), and stores
+// it in the local config's keystore (rkt/trust.go, pubkey.go).
 import { defineCommand } from "citty";
 import { RktError, UsageError } from "../core/errors.ts";
+import { loadAuthConfig } from "../core/config/auth.ts";
+import { discoverKeys } from "../core/trust/discover-keys.ts";
 import { readKeyFile } from "../core/trust/keyfile.ts";
 import { checkPrefix, Keystore } from "../core/trust/keystore.ts";
 import { formatFingerprint } from "../core/trust/pgp.ts";
@@ -40,30 +44,31 @@ export default defineCommand({
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(prefix)?.[1];
     if (scheme) throw new UsageError(`--prefix must not contain a URL scheme, omit ${scheme}://`);
     if (prefix !== "") checkPrefix(prefix);
-    if (locations.length === 0) {
-      if (args.root) throw new UsageError("--root requires a key file");
-      // TODO(#4): find the keys with ac-discovery-pubkeys meta discovery.
-      throw new RktError(`cannot discover keys for prefix "${prefix}": key discovery is not implemented yet, give the key file`);
-    }
+    if (locations.length === 0 && args.root) throw new UsageError("--root requires a key file");
 
     const g = getGlobals();
+    const http = { insecureTls: g.insecure.tls, allowHttp: args["insecure-allow-http"], auth: loadAuthConfig(g) };
     const keystore = new Keystore({ systemConfig: g.systemConfig, localConfig: g.localConfig });
     const lines = console[Symbol.asyncIterator]();
     const refused: string[] = [];
-    for (const location of locations) {
-      const file = await readKeyFile(location);
+    // Without key files, the keys are those the prefix publishes (ac-discovery-pubkeys).
+    const sources = locations.length > 0 ? locations : await discoverKeys(prefix, http);
+    for (const source of sources) {
+      const file = typeof source === "string" ? await readKeyFile(source, http) : source;
+      const location = file.location;
+      // rkt's AcceptForce for keys fetched over https when --trust-keys-from-https is given.
+      const review = !args["skip-fingerprint-review"] && !(g.trustKeysFromHttps && location.startsWith("https://"));
       out(`Prefix: ${JSON.stringify(prefix)}\nKey: ${JSON.stringify(location)}`);
       for (const k of file.keys) {
         out(`GPG key fingerprint is: ${formatFingerprint(k.fingerprint)}`);
         for (const sub of k.subkeyFingerprints) out(`    Subkey fingerprint: ${formatFingerprint(sub)}`);
         for (const uid of k.userIds) out(`\t${uid}`);
       }
-      if (!args["skip-fingerprint-review"] && !(await askTrust(lines))) {
+      if (review && !(await askTrust(lines))) {
         refused.push(location);
         continue;
       }
-      const review = args["skip-fingerprint-review"] ? "without" : "after";
-      out(`Trusting ${JSON.stringify(location)} for prefix ${JSON.stringify(prefix)} ${review} fingerprint review.`);
+      out(`Trusting ${JSON.stringify(location)} for prefix ${JSON.stringify(prefix)} ${review ? "after" : "without"} fingerprint review.`);
       const path = await keystore.storeTrustedKey(prefix, file.bytes);
       out(prefix === "" ? `Added root key at ${JSON.stringify(path)}` : `Added key for prefix ${JSON.stringify(prefix)} at ${JSON.stringify(path)}`);
     }

@@ -2,11 +2,14 @@
 // (cli.md "Image reference forms") and its pull-policy table (image-fetching-behavior.md).
 import { existsSync, statSync } from "node:fs";
 import { FetchError, NotFoundError, UsageError } from "../errors.ts";
-import { parseAppString } from "../schema/types.ts";
+import { diag } from "../log.ts";
+import { hostOSArch, parseAppString, VALID_OS_ARCH } from "../schema/types.ts";
 import { looksLikeImageID } from "../store/keys.ts";
 import type { ImageStore } from "../store/store.ts";
 import { fetchFile, localPath } from "./file.ts";
-import type { SignatureCheck } from "./signature.ts";
+import { fetchByName, fetchRemote, httpOptions } from "./remote.ts";
+import type { FetchTrust } from "./trusted.ts";
+import { fetchDocker } from "./docker.ts";
 
 export type PullPolicy = "new" | "update" | "never";
 
@@ -38,8 +41,8 @@ export function classifyImage(arg: string): ImageRef {
 export interface FinderContext {
   store: ImageStore;
   pullPolicy: PullPolicy;
-  /** how the signature of this image is checked */
-  signature: SignatureCheck;
+  /** how the signature of this image is checked (and the global options of remote fetches) */
+  signature: FetchTrust;
 }
 
 /**
@@ -52,7 +55,7 @@ async function withDependencies(key: string, ctx: FinderContext): Promise<string
     const labels = Object.fromEntries((dep.labels ?? []).map((l) => [l.name, l.value]));
     if (!ctx.store.findByName(dep.imageName, labels)) {
       const app = [dep.imageName, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)].join(",");
-      await findImage(app, { ...ctx, pullPolicy: "new" });
+      await findImage(app, { ...ctx, pullPolicy: "new", signature: ctx.signature.forDependency() });
     }
   }
   await ctx.store.renderTree(key);
@@ -68,17 +71,33 @@ export async function findImage(arg: string, ctx: FinderContext): Promise<string
     case "path":
       return withDependencies(await fetchFile(ctx.store, ref.path, ctx.signature), ctx);
     case "name": {
+      // rkt's setAppDefaults: a name without os/arch means this host's.
+      const app = { name: ref.name, labels: { ...hostOSArch(), ...ref.labels } };
+      if (!VALID_OS_ARCH[app.labels.os]?.includes(app.labels.arch)) {
+        throw new UsageError(`invalid image "${arg}": unsupported os/arch "${app.labels.os}/${app.labels.arch}"`);
+      }
       if (ctx.pullPolicy !== "update") {
-        const found = ctx.store.findByName(ref.name, ref.labels);
-        if (found) return found.key;
+        const found = ctx.store.findByName(app.name, app.labels);
+        if (found) {
+          diag(`using image from local store for image name ${arg}`);
+          return found.key;
+        }
       }
       if (ctx.pullPolicy === "never") throw new NotFoundError(`image "${arg}" is not in the store (--pull-policy=never)`);
-      // TODO(#4): appc meta discovery.
-      throw new FetchError(`cannot fetch image "${arg}": image discovery is not implemented yet; fetch it from a file or import it first`);
+      return withDependencies(await fetchByName(ctx.store, ctx.signature, app), ctx);
     }
-    case "http":
+    case "http": {
+      const row = ctx.pullPolicy === "update" ? undefined : ctx.store.getRemote(ref.url);
+      if (row && ctx.store.blobSize(row.blobkey) > 0) {
+        diag(`using image from local store for url ${ref.url}`);
+        return withDependencies(row.blobkey, ctx);
+      }
+      if (ctx.pullPolicy === "never") throw new NotFoundError(`image "${arg}" is not in the store (--pull-policy=never)`);
+      diag(`remote fetching from URL "${ref.url}"`);
+      const http = httpOptions(ctx.signature.g);
+      return withDependencies(await fetchRemote(ctx.store, ctx.signature, http, { url: ref.url }), ctx);
+    }
     case "docker":
-      // TODO(#4): remote fetchers.
-      throw new FetchError(`cannot fetch image "${arg}": ${ref.kind} images are not implemented yet`);
+      return fetchDocker(ctx.store, ctx.signature.g, ref.ref, ctx.pullPolicy);
   }
 }

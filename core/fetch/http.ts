@@ -1,0 +1,133 @@
+// HTTP(S) requests for images, signatures, keys and discovery pages (rkt's httpops/resumablesession
+// client and appc's discovery client): TLS verified unless --insecure-options=tls (extra CAs come
+// from NODE_EXTRA_CA_CERTS, which the Bun runtime reads at start), plain http only with
+// --insecure-options=http, redirects followed by hand so each hop gets only its own host's auth.d
+// credentials and an https→http downgrade is refused like any other http URL.
+import type { AuthConfig } from "../config/auth.ts";
+import { authorizationFor } from "../config/auth.ts";
+import { FetchError } from "../errors.ts";
+import { rktVersion } from "../version.ts";
+
+/** How requests may be made (from the global --insecure-options and auth.d). */
+export interface HttpOptions {
+  /** skip certificate verification (--insecure-options=tls) */
+  insecureTls?: boolean;
+  /** allow plain http URLs (--insecure-options=http) */
+  allowHttp?: boolean;
+  /** auth.d credentials */
+  auth?: AuthConfig;
+}
+
+export interface RequestInit {
+  method?: "GET" | "HEAD";
+  headers?: Record<string, string>;
+  /** what is being fetched, for messages: "image", "signature", "key", "discovery page" */
+  what: string;
+}
+
+/** No response, or a response cut short: what a retry or a resumed download may get past. */
+export class ConnectionError extends FetchError {}
+
+const MAX_REDIRECTS = 10;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** A hint for the TLS failures a user can do something about. */
+function tlsHint(err: unknown): string {
+  const code = String((err as { code?: unknown })?.code ?? "");
+  return /CERT|VERIFY|SELF_SIGNED|ISSUER|HOSTNAME|ALTNAME/i.test(code) ? " (the server's certificate is not trusted; --insecure-options=tls skips the check)" : "";
+}
+
+/** Throws unless `url` is http(s) and allowed by the options. */
+export function checkScheme(url: URL, opts: HttpOptions, what: string): void {
+  if (url.protocol === "https:") return;
+  if (url.protocol === "http:") {
+    if (opts.allowHttp) return;
+    throw new FetchError(`cannot fetch ${what} "${url.href}": plain http is not allowed (use https, or --insecure-options=http)`);
+  }
+  throw new FetchError(`cannot fetch ${what} "${url.href}": expected an http or https URL`);
+}
+
+/**
+ * One request, following up to 10 redirects. Resolves with the final response whatever its status
+ * (callers decide what a 202, 304 or 404 means); rejects with a FetchError when no response came.
+ */
+export async function httpRequest(url: string | URL, opts: HttpOptions, init: RequestInit): Promise<Response> {
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    checkScheme(current, opts, init.what);
+    // identity: Range offsets and lengths must be those of the file, never of a re-encoding.
+    const headers: Record<string, string> = { "user-agent": `rkt/${rktVersion()}`, "accept-encoding": "identity", ...init.headers };
+    const auth = authorizationFor(opts.auth, current);
+    if (auth) headers.authorization = auth;
+    let res: Response;
+    try {
+      res = await fetch(current, {
+        method: init.method ?? "GET",
+        headers,
+        redirect: "manual",
+        tls: { rejectUnauthorized: !opts.insecureTls },
+      });
+    } catch (cause) {
+      throw new ConnectionError(`cannot fetch ${init.what} "${current.href}"${tlsHint(cause)}`, { cause });
+    }
+    const location = res.headers.get("location");
+    if (!REDIRECTS.has(res.status) || !location) return res;
+    await res.body?.cancel();
+    if (hop >= MAX_REDIRECTS) throw new FetchError(`cannot fetch ${init.what} "${url}": more than ${MAX_REDIRECTS} redirects`);
+    current = new URL(location, current);
+  }
+}
+
+/** Throws a FetchError naming the status unless `res` is one of `ok` (default 200). */
+export async function expectStatus(res: Response, what: string, url: string, ok: number[] = [200]): Promise<void> {
+  if (ok.includes(res.status)) return;
+  await res.body?.cancel();
+  throw new FetchError(`cannot fetch ${what} "${url}": HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`);
+}
+
+/**
+ * The body of `res` as chunks; a connection lost before Content-Length bytes arrived is a
+ * FetchError saying how far it got (Bun reports ECONNRESET; a short clean close is caught too).
+ */
+export async function* bodyChunks(res: Response, what: string, url: string, expected?: number): AsyncIterable<Uint8Array> {
+  let got = 0;
+  try {
+    for await (const chunk of res.body ?? []) {
+      got += chunk.length;
+      yield chunk;
+    }
+  } catch (cause) {
+    throw new ConnectionError(`cannot fetch ${what} "${url}": connection lost after ${got}${expected ? ` of ${expected}` : ""} bytes`, { cause });
+  }
+  if (expected !== undefined && got < expected) {
+    throw new ConnectionError(`cannot fetch ${what} "${url}": connection closed after ${got} of ${expected} bytes`);
+  }
+}
+
+/** A small body read whole (signatures, keys, discovery pages), refused beyond `limit` bytes. */
+export async function smallBody(res: Response, what: string, url: string, limit = 4 * 2 ** 20): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of bodyChunks(res, what, url)) {
+    size += chunk.length;
+    if (size > limit) {
+      await res.body?.cancel().catch(() => {});
+      throw new FetchError(`cannot fetch ${what} "${url}": larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** GET a small document that must answer 200. */
+export async function getSmall(url: string, opts: HttpOptions, what: string): Promise<Uint8Array> {
+  const res = await httpRequest(url, opts, { what });
+  await expectStatus(res, what, url);
+  return smallBody(res, what, url);
+}
+
+/** Content-Length of a response, when it gave a valid one. */
+export function contentLength(res: Response): number | undefined {
+  const v = res.headers.get("content-length");
+  return v !== null && /^\d+$/.test(v) ? Number(v) : undefined;
+}
