@@ -5,7 +5,7 @@
 // bytes were checked against its diff ID and fsynced; the fsync (measured: a third of a cold
 // conversion) runs while the conversion already reads the layer under its temp name.
 import { randomUUID } from "node:crypto";
-import { closeSync, existsSync, fsync, mkdirSync, openSync, readdirSync, rmSync, utimesSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
 import { link, rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { join } from "node:path";
@@ -55,6 +55,26 @@ export class LayerCache {
       const pid = Number(name.slice(TMP_PREFIX.length).split("-")[0]);
       if (name.startsWith(TMP_PREFIX) && pid !== process.pid && !alive(pid)) rmSync(join(this.dir, name), { force: true });
     }
+  }
+
+  /** Removes cached layers no image has used since `cutoff` (ms since epoch); returns their names. */
+  prune(cutoff: number): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const name of names) {
+      if (name.startsWith(TMP_PREFIX)) continue;
+      const file = join(this.dir, name);
+      if (statSync(file).mtimeMs < cutoff) {
+        rmSync(file, { force: true });
+        removed.push(name);
+      }
+    }
+    return removed;
   }
 
   /** The file of a layer, whether or not it is there yet. */

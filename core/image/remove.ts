@@ -1,5 +1,6 @@
 // `rkt image rm` and `rkt image gc`: images leave the index first, then their files; tree stores
 // go only when no pod references them (a prepared pod keeps running after its image is removed).
+import { LayerCache } from "../docker/layer-cache.ts";
 import { lock } from "../lock.ts";
 import type { ImageStore } from "../store/store.ts";
 import { referencedTrees } from "./references.ts";
@@ -16,10 +17,12 @@ export async function removeImage(store: ImageStore, key: string): Promise<void>
 export interface GcResult {
   removedTrees: string[];
   removedImages: string[];
+  /** Docker layers (sha256 hex) no fetch used within the grace period */
+  removedLayers: string[];
 }
 
 /**
- * Removes tree stores no pod references, then images not used within `graceMs`. Holds the prepare
+ * Removes tree stores no pod references, then images and cached Docker layers not used within `graceMs`. Holds the prepare
  * lock exclusively so no pod is being prepared on top of a tree being deleted (layout.md §1).
  */
 export async function gcImages(store: ImageStore, graceMs: number): Promise<GcResult> {
@@ -40,5 +43,6 @@ export async function gcImages(store: ImageStore, graceMs: number): Promise<GcRe
       removedImages.push(info.key);
     }
   }
-  return { removedTrees, removedImages };
+  const removedLayers = new LayerCache(store.paths.root).prune(cutoff);
+  return { removedTrees, removedImages, removedLayers };
 }

@@ -65,4 +65,14 @@ describe.skipIf(!!requires("busybox", "skopeo", "docker-registry"))("rkt fetch o
     const m = JSON.parse(ctx.rkt(["image", "cat-manifest", r.stdout.trim()]).stdout);
     expect(m.app.exec).toEqual(["/bin/sh", "-c", "cat /etc/motd"]);
   });
+
+  test("image gc prunes cached Docker layers past the grace period", () => {
+    const layers = join(ctx.dir, "cas/docker-layers/sha256");
+    expect(readdirSync(layers).length).toBe(2);
+    expect(ctx.rkt(["image", "gc"]).code).toBe(0);
+    expect(readdirSync(layers).length).toBe(2);
+    const r = ctx.rkt(["image", "gc", "--grace-period=0s"]);
+    expect(r.stdout).toContain('removed docker layer "sha256:');
+    expect(readdirSync(layers)).toEqual([]);
+  });
 });
