@@ -75,6 +75,11 @@ static void start_app(u64 *s, int idx) {
   _exit(127);
 }
 
+/* Apps start like vfork(): the child borrows PID 1's memory until its execve, so no page table of
+ * Bun's big address space is copied per app; PID 1 waits meanwhile, one child at a time. */
+static char app_stack[1 << 16]; static u64 *app_spec; static int app_idx;
+static int app_main(void *unused) { start_app(app_spec, app_idx); return 0; }
+
 /* Every process of the pod. kill(-1) only ever inside the pod's own PID namespace: in the host's
  * (fly) it would signal every process on the machine, so there only the apps started are signalled. */
 static void kill_all(u64 *pod, int sig) {
@@ -122,8 +127,8 @@ static void init_loop(u64 *pod) {
     if (cmd[1] < 0 || cmd[1] >= n) { if (cmd[0] == 3) kill_all(pod, cmd[2]); continue; }
     if (cmd[0] == 2 && specs[cmd[1]][S_PID]) kill(specs[cmd[1]][S_PID], cmd[2]);
     if (cmd[0] != 1) continue;
-    pid = syscall(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0);
-    if (pid == 0) start_app(specs[cmd[1]], cmd[1]);
+    app_spec = specs[cmd[1]]; app_idx = cmd[1];
+    pid = clone(app_main, app_stack + sizeof app_stack, 0x4100 /* CLONE_VM|CLONE_VFORK */ | 17 /* SIGCHLD */, 0);
     if (pid > 0) { specs[cmd[1]][S_PID] = pid; emit(1, cmd[1], pid, 0); }
     else emit(3, cmd[1], 0, *__errno_location());
   }

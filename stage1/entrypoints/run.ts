@@ -67,11 +67,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
       const events = await pod.next();
       if (events.length === 0) break;
       for (const ev of events) {
-        if (ev.kind === "ready") {
-          symlinkSync("ready", join(podDir, "stage1", "rootfs", "rkt", "supervisor-status"));
-          // from here this process only waits: give back what preparing the pod used (DESIGN.md §3, memory)
-          Bun.gc(true);
-        }
+        if (ev.kind === "ready") symlinkSync("ready", join(podDir, "stage1", "rootfs", "rkt", "supervisor-status"));
         if (ev.kind === "setup-failed") {
           process.stderr.write(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
           setupFailed = true;
