@@ -4,11 +4,9 @@
  * process as PID 1 costs about one crun (DESIGN.md §3). So stage1 calls pod_init() via bun:ffi cc():
  * one clone(2) with every namespace flag; the child sets the pod up from a plan laid out in JS
  * (u64 slots, ffi/spawn.ts) and never returns to JS. Header-free; libc symbols come from the process.
- *   stage1 → init, cmd pipe:    { int op, idx, arg }   1 start spec idx, 2 signal spec idx,
- *                                                      3 signal everything; EOF: kill all, exit
- *   init → stage1, event pipe:  { int kind, idx, a, b }  1 started (a = pid in the pod),
- *       2 exited (b = wait status), 3 start failed (a = step, b = errno), 4 signal (b = signo),
- *       5 setup op idx failed (b = errno), 6 setup done
+ *   stage1 → init (cmd pipe) { op, idx, arg }: 1 start spec idx, 2 signal it, 3 signal all; EOF: kill all
+ *   init → stage1 (event pipe) { kind, idx, a, b }: 1 started (a = pid), 2 exited (b = wait status),
+ *     3 start failed (a = step, b = errno), 4 signal (b), 5 setup op idx failed (b = errno), 6 ready
  * pod_enter() is `rkt enter`: a child joins a pod's namespaces (setns(mnt) needs one thread), forks.
  */
 typedef unsigned long u64; struct pollfd { int fd; short events, revents; };
@@ -26,22 +24,17 @@ int clone(int (*)(void *), void *, int, void *, ...); int *__errno_location(void
 enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
 enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_POD_FLAGS };
 enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */ };
-/* SYS_* come from ffi/syscalls.ts. Ids change by raw syscall: glibc's would wait for Bun's threads. */
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
+/* SYS_* come from ffi/syscalls.ts. Ids change by raw syscall: glibc's would wait for Bun's threads. */
 
-static int evfd;
-static void emit(int kind, int idx, int a, int b) { int ev[4] = { kind, idx, a, b }; write(evfd, ev, sizeof ev); }
-
+static int evfd; static void emit(int kind, int idx, int a, int b) { int ev[4] = { kind, idx, a, b }; write(evfd, ev, sizeof ev); }
 static int mkdir_p(char *p, int mode) { /* mkdir -p; the mode applies to what it creates */
   char *c;
   for (c = p + 1; *c; c++) if (*c == '/') { *c = 0; mkdir(p, 0755); *c = '/'; }
-  if (mkdir(p, mode)) return *__errno_location() == 17 /* EEXIST */ ? 0 : -1;
-  return chmod(p, mode);
+  return mkdir(p, mode) ? (*__errno_location() == 17 /* EEXIST */ ? 0 : -1) : chmod(p, mode);
 }
-
 static int apply(u64 *o) {
-  char *a = (char *)o[1], *b = (char *)o[2], *c;
-  int fd;
+  char *a = (char *)o[1], *b = (char *)o[2], *c; int fd;
   switch (o[0]) {
   case OP_MOUNT: return mount(a, b, (char *)o[3], o[4], (void *)o[5]);
   case OP_MKNOD: return mknod(a, o[4], (o[3] & 0xff) | (o[2] & 0xfff) << 8 | (o[3] & ~0xffUL) << 12 | (o[2] & ~0xfffUL) << 32);
@@ -57,8 +50,7 @@ static int apply(u64 *o) {
 
 /* In the app's child: own session, own mount namespace, root, ids, then execve. Never returns. */
 static void start_app(u64 *s, int idx) {
-  u64 none[16] = { 0 };
-  int step = 0;
+  u64 none[16] = { 0 }; int step = 0;
   sigprocmask(2 /* SIG_SETMASK */, none, 0);
   prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0); /* without a PID namespace (fly) nothing else ends it */
   if (!(s[S_FLAGS] & 4)) setsid(); /* 4: keep rkt's session and terminal (enter, --interactive) */
@@ -71,8 +63,7 @@ static void start_app(u64 *s, int idx) {
   else if (syscall(SYS_setresgid, s[S_GID], s[S_GID], s[S_GID])) step = 5;
   else if (syscall(SYS_setresuid, s[S_UID], s[S_UID], s[S_UID])) step = 6;
   else { execve((char *)s[S_PATH], (char **)s[S_ARGV], (char **)s[S_ENVP]); step = 7; }
-  emit(3, idx, step, *__errno_location());
-  _exit(127);
+  emit(3, idx, step, *__errno_location()); _exit(127);
 }
 
 /* Apps start like vfork(): the child borrows PID 1's memory until its execve, so no page table of
@@ -98,8 +89,7 @@ static void init_loop(u64 *pod) {
   prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0);
   for (i = 1; i < 32; i++) signal(i, 0 /* SIG_DFL */);
   mask[0] = 1UL << (17 - 1) | 1UL << (15 - 1) | 1UL << (2 - 1) | 1UL << (1 - 1); /* CHLD TERM INT HUP */
-  sigprocmask(0 /* SIG_BLOCK */, mask, 0);
-  sfd = signalfd(-1, mask, 0x80000 /* SFD_CLOEXEC */);
+  sigprocmask(0 /* SIG_BLOCK */, mask, 0); sfd = signalfd(-1, mask, 0x80000 /* SFD_CLOEXEC */);
   umask(0); /* modes in the plan are exact */
   for (i = 0; i < (int)pod[P_NOPS]; i++) if (apply(ops + 6 * i)) { emit(5, i, 0, *__errno_location()); _exit(1); }
   umask(022);
@@ -126,14 +116,12 @@ static void init_loop(u64 *pod) {
     if (read(cmdfd, cmd, sizeof cmd) != sizeof cmd) { kill_all(pod, 9); while (waitpid(-1, 0, 0) > 0) ; _exit(0); }
     if (cmd[1] < 0 || cmd[1] >= n) { if (cmd[0] == 3) kill_all(pod, cmd[2]); continue; }
     if (cmd[0] == 2 && specs[cmd[1]][S_PID]) kill(specs[cmd[1]][S_PID], cmd[2]);
-    if (cmd[0] != 1) continue;
-    app_spec = specs[cmd[1]]; app_idx = cmd[1];
+    if (cmd[0] != 1) continue; app_spec = specs[cmd[1]]; app_idx = cmd[1];
     pid = clone(app_main, app_stack + sizeof app_stack, 0x4100 /* CLONE_VM|CLONE_VFORK */ | 17 /* SIGCHLD */, 0);
     if (pid > 0) { specs[cmd[1]][S_PID] = pid; emit(1, cmd[1], pid, 0); }
     else emit(3, cmd[1], 0, *__errno_location());
   }
 }
-
 static int init_main(void *pod) { init_loop(pod); return 0; }
 
 /* One clone(2) into every new namespace of the pod; the child is its PID 1. It shares this address
