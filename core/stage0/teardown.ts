@@ -4,30 +4,36 @@
 // files, the pod manifest last.
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { MNT, umount } from "../../ffi/mount.ts";
+import { MNT } from "../../ffi/constants.ts";
 import { SyscallError } from "../../ffi/errors.ts";
+import { linuxSys, type Sys } from "../../ffi/sys.ts";
 import { RktError } from "../errors.ts";
 
-/** Mount points at or below `dir` in this process's mount table, deepest last. */
-export function mountsBelow(dir: string): string[] {
+/** Mount points at or below `dir` in `mountinfo` (this process's by default), deepest last. */
+export function mountsBelow(dir: string, mountinfo = readFileSync("/proc/self/mountinfo", "utf8")): string[] {
   const decode = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-  return readFileSync("/proc/self/mountinfo", "utf8")
+  return mountinfo
     .split("\n")
     .map((l) => decode(l.split(" ")[4] ?? ""))
     .filter((m) => m === dir || m.startsWith(dir + "/"));
 }
 
-/** Unmounts everything at or below `dir`, deepest first; a busy mount is detached (MNT_DETACH). */
-export function unmountBelow(dir: string): void {
-  for (const m of mountsBelow(dir).reverse()) {
+/** Unmounts every mount point of `mounts` (from mountsBelow), deepest first; busy ones are detached. */
+export function unmountAll(mounts: readonly string[], sys: Sys = linuxSys): void {
+  for (const m of mounts.toReversed()) {
     try {
-      umount(m);
+      sys.umount(m);
     } catch (e) {
       if (!(e instanceof SyscallError)) throw e;
       if (e.code === "EINVAL" || e.code === "ENOENT") continue; // already gone with its parent
-      umount(m, MNT.MNT_DETACH);
+      sys.umount(m, MNT.MNT_DETACH);
     }
   }
+}
+
+/** Unmounts everything at or below `dir`, deepest first; a busy mount is detached (MNT_DETACH). */
+export function unmountBelow(dir: string): void {
+  unmountAll(mountsBelow(dir));
 }
 
 /** Deletes pod directory `path`: mounts, files, and the `pod` manifest last. */
