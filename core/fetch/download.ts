@@ -87,6 +87,8 @@ export async function openDownload(casTmp: string, url: string, http: HttpOption
   const held = await lockDownload(path);
   let completed = false;
   let lost = false;
+  let response: Response | undefined;
+  let reading = false;
   const discard = () => {
     rmSync(path, { force: true });
     rmSync(etagPath, { force: true });
@@ -94,6 +96,8 @@ export async function openDownload(casTmp: string, url: string, http: HttpOption
   const dispose = () => {
     // Keep only what can be resumed: bytes that came before the connection was lost.
     if (!completed && !(lost && fileSize(path) > 0)) discard();
+    // A body nobody read (a refused signature, say) must not hold its connection open.
+    if (!reading) response?.body?.cancel().catch(() => {});
     held.release();
   };
 
@@ -121,6 +125,7 @@ export async function openDownload(casTmp: string, url: string, http: HttpOption
       from = 0;
       res = await request(0);
     }
+    response = res;
     const notModified = res.status === 304;
     let total: number | undefined;
     if (notModified) {
@@ -148,6 +153,7 @@ export async function openDownload(casTmp: string, url: string, http: HttpOption
       resumedFrom: start,
       path,
       async *chunks() {
+        reading = true;
         if (start > 0) yield* Bun.file(path).slice(0, start).stream();
         const fd = openSync(path, start > 0 ? "r+" : "w");
         let pos = start;
