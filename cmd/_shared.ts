@@ -83,24 +83,34 @@ export function checkFlags(rawArgs: readonly string[], def: ArgsDef): void {
     if (!d) throw new UsageError(`unknown flag: ${arg.split("=")[0]}`);
     if (d.type === "boolean") {
       if (eq >= 0) parseBool(name, body.slice(eq + 1));
-    } else if (eq < 0) {
+    } else if (eq < 0 && !hasOptionalValue(d)) {
       if (i + 1 >= rawArgs.length) throw new UsageError(`flag needs an argument: --${name}`);
       i++;
     }
   }
 }
 
+/** rkt flags whose value may be left out (`--wait`, `--net`): marked by a valueHint of "[=…]". */
+function hasOptionalValue(d: ArgsDef[string]): boolean {
+  return d.type === "string" && (d.valueHint?.startsWith("[=") ?? false);
+}
+
 /**
- * citty reads `--no-foo` as "foo is false" even when `no-foo` is a flag of its own (rkt's
- * --no-legend, --no-overlay); spelling such flags in camelCase makes citty set the flag itself.
+ * Spells argv so citty reads it as cobra would: `--no-foo` flags of our own (rkt's --no-legend,
+ * --no-overlay) in camelCase, since citty reads `--no-foo` as "foo is false"; and a flag whose value
+ * may be left out, given without one, as `--flag=<its default, or true>`, so citty does not take the
+ * next argument.
  */
-export function protectNoFlags(rawArgs: readonly string[], def: ArgsDef): string[] {
+export function forCitty(rawArgs: readonly string[], def: ArgsDef): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (arg === "--") return [...out, ...rawArgs.slice(i)];
-    const m = /^--(no-[a-z0-9-]+)(=.*)?$/s.exec(arg);
-    out.push(m && m[1]! in def ? `--${m[1]!.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}${m[2] ?? ""}` : arg);
+    const m = /^--([a-z0-9-]+)(=.*)?$/s.exec(arg);
+    const d = m ? def[m[1]!] : undefined;
+    if (m && d && m[1]!.startsWith("no-")) out.push(`--${m[1]!.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}${m[2] ?? ""}`);
+    else if (m && d && m[2] === undefined && hasOptionalValue(d)) out.push(`${arg}=${typeof d.default === "string" && d.default ? d.default : "true"}`);
+    else out.push(arg);
   }
   return out;
 }

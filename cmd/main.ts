@@ -6,11 +6,14 @@ import { RktError, UsageError } from "../core/errors.ts";
 import { formatError, setDebug } from "../core/log.ts";
 import { splitGlobals } from "./_globals.ts";
 import { renderHelp, usageLine } from "./_help.ts";
-import { checkFlags, protectNoFlags, setGlobals } from "./_shared.ts";
+import { checkFlags, forCitty, setGlobals } from "./_shared.ts";
 import { commands, summaries } from "./commands.ts";
 
-/** Commands that parse their own argv (rkt's positional per-app flags), not through citty's flags. */
-const SELF_PARSED = new Set(["run", "prepare"]);
+/**
+ * Commands that parse their own argv, not through citty's flags: rkt's positional per-app flags
+ * (run, prepare), and enter, whose arguments after the UUID are the command to run.
+ */
+const SELF_PARSED = new Set(["run", "prepare", "enter"]);
 
 const root: CommandDef<any> = {
   meta: { description: "rkt, the application container runner.\n\nA CLI for running app containers on Linux." },
@@ -64,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     if (!SELF_PARSED.has(path[0]!)) {
       const args = (typeof cmd.args === "function" ? await cmd.args() : await cmd.args) ?? {};
       checkFlags(rest, args);
-      rawArgs = protectNoFlags(rest, args);
+      rawArgs = forCitty(rest, args);
     }
     const { result } = await runCommand(cmd, { rawArgs });
     return typeof result === "number" ? result : 0;

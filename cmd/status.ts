@@ -29,20 +29,11 @@ export default defineCommand({
   async run({ args }) {
     const format = outputFormat(args.format);
     const pos = positionals(args);
-    // `--wait UUID`: rkt's --wait takes an optional value, the generic flag check gave it the UUID
-    const values: Record<"wait" | "wait-ready", string | undefined> = { wait: args.wait, "wait-ready": args["wait-ready"] };
-    for (const flag of ["wait", "wait-ready"] as const) {
-      const v = values[flag];
-      if (pos.length === 0 && !args["uuid-file"] && v !== undefined && /^[0-9a-f-]+$/.test(v) && !/^\d+$/.test(v)) {
-        pos.push(v);
-        values[flag] = "true";
-      }
-    }
     const uuid = args["uuid-file"] ? readFileSync(args["uuid-file"], "utf8").trim() : pos[0];
     if (!uuid || pos.length > (args["uuid-file"] ? 0 : 1)) throw new UsageError("status needs exactly one pod UUID (or --uuid-file)");
     const g = getGlobals();
-    const wait = waitFor(values.wait, "wait");
-    const ready = waitFor(values["wait-ready"], "wait-ready");
+    const wait = waitFor(args.wait, "wait");
+    const ready = waitFor(args["wait-ready"], "wait-ready");
     const p = wait !== undefined ? await waitPod(g, uuid, "exited", wait) : ready !== undefined ? await waitPod(g, uuid, "ready", ready) : podStatus(g, uuid);
     if (format) return void process.stdout.write(json(podJson(p), format));
     const lines = [`state=${stateName(p.state)}`];
