@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo: builds rkt, makes an image on the spot from the host's static busybox with the
-# appc `actool`, fetches it into a throwaway data directory and shows the store.
+# appc `actool`, fetches it into a throwaway data directory, shows the store and runs the image as a
+# pod (root: namespaces and mounts), then garbage-collects the pod.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash test/setup.sh >/dev/null
@@ -31,5 +32,9 @@ echo "+ rkt fetch --insecure-options=image $work/hello.aci"
 "${rkt[@]}" --insecure-options=image fetch "$work/hello.aci"
 echo "+ rkt image list"
 "${rkt[@]}" image list
-echo "+ rkt image cat-manifest example.com/hello:1.0"
-"${rkt[@]}" image cat-manifest example.com/hello:1.0
+echo "+ rkt run --net=host example.com/hello:1.0"
+"${rkt[@]}" run --net=host example.com/hello:1.0
+echo "+ rkt list"
+"${rkt[@]}" list
+echo "+ rkt gc --grace-period=0s"
+"${rkt[@]}" gc --grace-period=0s

@@ -1,0 +1,99 @@
+// The `run` section of `bun run bench` (issue #3): `rkt run --net=host IMG` of /bin/true beside the
+// floor (`unshare … chroot ROOTFS /bin/true`) and crun on the same rootfs, and the memory a running
+// one-app pod keeps. Runs inside a private mount namespace with /sys/fs/cgroup/unified unmounted,
+// because crun 1.8 refuses this machine's hybrid cgroup layout otherwise (DESIGN.md §9); rkt and
+// the floor run under the same conditions.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RKT_BIN } from "../helpers/context.ts";
+import { busyboxAci } from "../helpers/images.ts";
+
+export interface BenchTools {
+  work: string;
+  runs: number;
+  median(cmd: string, setup?: string, runs?: number): number;
+  sh(cmd: string): void;
+  report(what: string, ours: number, base: number, goal: string): void;
+}
+
+/** Re-executes `argv` inside `unshare -m` with the unified cgroup hierarchy unmounted, once. */
+export function inBenchMountNs(argv: string[]): boolean {
+  if (process.env.RKT_BENCH_MNTNS) return false;
+  const inner = `umount /sys/fs/cgroup/unified 2>/dev/null; exec ${argv.map((a) => `'${a}'`).join(" ")}`;
+  const p = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", inner], {
+    env: { ...process.env, RKT_BENCH_MNTNS: "1" },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  process.exit(p.exitCode ?? 1);
+}
+
+function pss(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function rss(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** The process and all its descendants (through /proc/<pid>/task/*\/children). */
+function tree(pid: number): number[] {
+  const out = [pid];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const kids = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+    for (const k of kids ? kids.split(" ") : []) out.push(...tree(Number(k)));
+  }
+  return out;
+}
+
+export async function runSection(t: BenchTools): Promise<void> {
+  const store = join(t.work, "run-store");
+  const aci = join(t.work, "busybox.aci");
+  rmSync(store, { recursive: true, force: true });
+  await busyboxAci(aci, { name: "example.com/bench-true", app: { exec: ["/bin/true"] } });
+  const rkt = `${RKT_BIN} --dir=${store} --insecure-options=image`;
+  t.sh(`${rkt} fetch ${aci} >/dev/null 2>&1`);
+  const tree0 = readdirSync(join(store, "cas/tree"))[0]!;
+  const rootfs = join(store, "cas/tree", tree0, "rootfs");
+
+  // crun's bundle: the same rootfs, /bin/true, no terminal, the host network as --net=host.
+  const bundle = join(t.work, "crun-bundle");
+  rmSync(bundle, { recursive: true, force: true });
+  mkdirSync(bundle);
+  t.sh(`cd ${bundle} && crun spec`);
+  const spec = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+  spec.root = { path: rootfs, readonly: true };
+  spec.process.args = ["/bin/true"];
+  spec.process.terminal = false;
+  spec.linux.namespaces = spec.linux.namespaces.filter((n: { type: string }) => n.type !== "network");
+  writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
+
+  const floor = t.median(`unshare --fork --pid --mount --uts --ipc --mount-proc chroot ${rootfs} /bin/true`, undefined, 20);
+  let n = 0;
+  const crun = t.median(`crun run --bundle ${bundle} bench-${process.pid}-${n++} >/dev/null`, undefined, 20);
+  const ours = t.median(`${rkt} run --net=host example.com/bench-true >/dev/null 2>&1`, undefined, 20);
+  t.report("rkt run --net=host (/bin/true) vs crun run", ours, crun, "≤ 2.0, design 1.5");
+  t.report("rkt run --net=host (/bin/true) vs unshare+chroot floor", ours, floor, "—");
+  t.sh(`${rkt} gc --grace-period=0s >/dev/null 2>&1`);
+
+  // Memory: ten one-app pods that sleep; PSS of each pod's resident processes (rkt + pod PID 1 + app).
+  const argv = [RKT_BIN, `--dir=${store}`, "run", "--net=host", "example.com/bench-true", "--exec=/bin/sleep", "--", "30"];
+  const pods = Array.from({ length: 10 }, () => Bun.spawn(argv, { stdout: "ignore", stderr: "ignore" }));
+  await Bun.sleep(1500);
+  const per = pods.map((p) => {
+    const pids = tree(p.pid);
+    return { pss: pids.reduce((a, q) => a + pss(q), 0), rss: pids.reduce((a, q) => a + rss(q), 0), procs: pids.length };
+  });
+  const avg = (f: (x: (typeof per)[number]) => number) => per.reduce((a, x) => a + f(x), 0) / per.length;
+  console.log(`memory of a running one-app pod (10 running): PSS ${avg((x) => x.pss).toFixed(1)} MiB, RSS ${avg((x) => x.rss).toFixed(1)} MiB, ${avg((x) => x.procs).toFixed(0)} processes (goal ≤ 5 MiB PSS)`);
+  for (const p of pods) p.kill("SIGTERM");
+  await Promise.all(pods.map((p) => p.exited));
+  t.sh(`${rkt} gc --grace-period=0s >/dev/null 2>&1`);
+  if (existsSync(store)) rmSync(store, { recursive: true, force: true });
+}
