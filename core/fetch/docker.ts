@@ -1,9 +1,10 @@
 // Docker and OCI images in the store: converted to one ACI by core/docker and imported like any
 // other image, with rkt's rules — never signed, so only with --insecure-options=image; remote rows
 // keyed by the docker:// URL (no ETag), the store-first lookup of pull policy "new".
+import { loadAuthConfig } from "../config/auth.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { isArchiveArg } from "../docker/archive.ts";
-import { dockerImageURL, fetchDockerImage, type DockerFetchOptions, type LayerProgress } from "../docker/fetch.ts";
+import { dockerImageURL, fetchDockerImage, type LayerProgress } from "../docker/fetch.ts";
 import { FetchError, NotFoundError } from "../errors.ts";
 import { diag } from "../log.ts";
 import type { ImageStore } from "../store/store.ts";
@@ -25,13 +26,7 @@ function layerProgress(ref: string): ((p: LayerProgress) => void) | undefined {
 }
 
 /** Brings a docker:, docker://, docker-archive:, oci-archive: or oci: image into the store. */
-export async function fetchDocker(
-  store: ImageStore,
-  g: GlobalOptions,
-  ref: string,
-  pullPolicy: PullPolicy,
-  credentials?: DockerFetchOptions["credentials"],
-): Promise<string> {
+export async function fetchDocker(store: ImageStore, g: GlobalOptions, ref: string, pullPolicy: PullPolicy): Promise<string> {
   if (!g.insecure.image) {
     throw new FetchError(`cannot fetch image "${ref}": Docker images are not signed; fetching them needs --insecure-options=image`);
   }
@@ -48,7 +43,8 @@ export async function fetchDocker(
     dataDir: g.dir,
     insecureTls: g.insecure.tls,
     http: g.insecure.http,
-    credentials,
+    // auth.d `dockerAuth` entries, by registry host
+    credentials: Object.fromEntries(loadAuthConfig(g).docker),
     onProgress: layerProgress(ref),
   });
   const { key } = await store.importAci(withProgress(image.aci, `Converting ${ref}`), {

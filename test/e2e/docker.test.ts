@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxRootfs } from "../helpers/images.ts";
 import { writeOciLayout } from "../helpers/oci-image.ts";
-import { skopeoCopy, startRegistry, type TestRegistry } from "../helpers/registry.ts";
+import { skopeoCopy, startRegistry, startTokenServer, type TestRegistry } from "../helpers/registry.ts";
 import { requires } from "../helpers/requires.ts";
 
 describe.skipIf(!!requires("busybox", "skopeo", "docker-registry"))("rkt fetch of Docker images", () => {
@@ -64,6 +64,37 @@ describe.skipIf(!!requires("busybox", "skopeo", "docker-registry"))("rkt fetch o
     expect(r.code).toBe(0);
     const m = JSON.parse(ctx.rkt(["image", "cat-manifest", r.stdout.trim()]).stdout);
     expect(m.app.exec).toEqual(["/bin/sh", "-c", "cat /etc/motd"]);
+  });
+
+  test.skipIf(!!requires("root"))("a pod runs from a Docker image (its Entrypoint, Cmd and WorkingDir)", () => {
+    const r = ctx.rkt(["--insecure-options=image", "run", "--net=host", `oci:${layout}:1.0`]);
+    expect(r.stdout).toBe("from docker\n");
+    expect(r.code).toBe(0);
+  });
+
+  test("a registry with token auth: refused without credentials, fetched with auth.d dockerAuth", async () => {
+    // The token server answers from this process, so rkt runs asynchronously here.
+    const rkt = async (args: string[]) => {
+      const p = Bun.spawn(ctx.argv(["--insecure-options=image,http", ...args]), { stdout: "pipe", stderr: "pipe" });
+      const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+      return { code, stdout, stderr };
+    };
+    using token = startTokenServer(join(ctx.tmp, "token"), { users: { alice: "s3cret" }, anonymousPull: false });
+    using secured = await startRegistry(join(ctx.tmp, "secured"), { token });
+    await skopeoCopy(`oci:${layout}:1.0`, `docker://${secured.host}/private/hello:1.0`, { destCreds: "alice:s3cret" });
+    const ref = `docker://${secured.host}/private/hello:1.0`;
+    const denied = await rkt(["fetch", ref]);
+    expect(denied.code).toBe(254);
+    expect(denied.stderr).toMatch(/^rkt: .*(unauthorized|credentials|401)/im);
+    mkdirSync(join(ctx.localConfig, "auth.d"), { recursive: true });
+    writeFileSync(
+      join(ctx.localConfig, "auth.d", "registry.json"),
+      JSON.stringify({ rktKind: "dockerAuth", rktVersion: "v1", registries: [secured.host], credentials: { user: "alice", password: "s3cret" } }),
+    );
+    const ok = await rkt(["fetch", ref]);
+    expect(ok.stderr).not.toContain("rkt: cannot");
+    expect(ok.code).toBe(0);
+    expect(token.requests.some((r) => r.user === "alice" && r.scope?.includes("private/hello:pull"))).toBe(true);
   });
 
   test("image gc prunes cached Docker layers past the grace period", () => {
