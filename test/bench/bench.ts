@@ -1,7 +1,7 @@
 // `bun run bench`: rkt against standard tools, as ratios of median wall times measured side by side
 // in this one run (absolute times on shared machines are not comparable between runs).
-// Usage: bun test/bench/bench.ts [--runs N] [--size MB] [section…]   sections: import, startup
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+// Usage: bun test/bench/bench.ts [--runs N] [--size MB] [section…]   sections: import, https, startup
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RKT_BIN, ROOT } from "../helpers/context.ts";
 import { actoolBuild } from "../helpers/actool.ts";
@@ -13,7 +13,7 @@ const opt = (name: string, dflt: number) => {
 };
 const RUNS = opt("runs", 5);
 const SIZE_MB = opt("size", 200);
-const sections = argv.length ? argv : ["import", "startup"];
+const sections = argv.length ? argv : ["import", "https", "startup"];
 const WORK = join(ROOT, ".tmp", "bench");
 mkdirSync(WORK, { recursive: true });
 
@@ -39,9 +39,9 @@ function report(what: string, ours: number, base: number, goal: string): void {
   console.log(`${what.padEnd(58)} rkt ${ours.toFixed(0).padStart(6)} ms  baseline ${base.toFixed(0).padStart(6)} ms  ratio ${(ours / base).toFixed(2)}  (goal ${goal})`);
 }
 
-/** A gzip ACI of about SIZE_MB compressed, made of real files from /usr (compresses like real images). */
-function bigImage(): string {
-  const aci = join(WORK, `big-${SIZE_MB}.aci`);
+/** A gzip ACI of about `sizeMb` compressed, made of real files from /usr (compresses like real images). */
+function bigImage(sizeMb = SIZE_MB): string {
+  const aci = join(WORK, `big-${sizeMb}.aci`);
   if (existsSync(aci)) return aci;
   const layout = join(WORK, "big");
   rmSync(layout, { recursive: true, force: true });
@@ -56,7 +56,7 @@ function bigImage(): string {
     if (sp < 0) continue;
     total += Number(line.slice(0, sp));
     list.push(line.slice(sp + 2));
-    if (total > SIZE_MB * 3.3 * 2 ** 20) break;
+    if (total > sizeMb * 3.3 * 2 ** 20) break;
   }
   writeFileSync(join(layout, "files"), list.join("\n"));
   // Manifest first, then the rootfs with its directories, as actool lays images out.
@@ -81,6 +81,37 @@ function importSection(): void {
   sh(clean);
 }
 
+/**
+ * `rkt fetch` of a ~100 MB image from an HTTPS server on 127.0.0.1 against curl | gzip -dc | sha512sum,
+ * and against curl doing the store's whole work (blob and extracted tree) for scale.
+ */
+function httpsSection(): void {
+  const aci = bigImage(100);
+  const dir = join(WORK, "https");
+  const portFile = join(dir, "port");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // The server runs in its own process: median() blocks this one in spawnSync.
+  const server = Bun.spawn([process.execPath, join(ROOT, "test/helpers/https-server.ts"), dir, aci, portFile], { stdout: "ignore", stderr: "inherit" });
+  try {
+    for (let i = 0; i < 200 && !existsSync(portFile); i++) Bun.sleepSync(50);
+    const url = `https://127.0.0.1:${readFileSync(portFile, "utf8")}/${aci.split("/").pop()}`;
+    console.log(`https: ${url} (${(Bun.file(aci).size / 2 ** 20).toFixed(0)} MiB gzip)`);
+    // A fresh directory per run, all removed at the end: on ext4, creating files right after
+    // deleting tens of thousands (the previous run's tree) is several times slower (recently_deleted).
+    const fresh = `D=${dir}/run-$(date +%s%N) && mkdir -p $D`;
+    const curl = `curl -sf --cacert ${dir}/ca.crt ${url}`;
+    const base = median(`${curl} | gzip -dc | sha512sum >/dev/null`);
+    const ours = median(`${fresh} && NODE_EXTRA_CA_CERTS=${dir}/ca.crt ${RKT_BIN} --dir=$D --insecure-options=image fetch ${url} >/dev/null 2>&1`);
+    report("fetch over https into an empty store", ours, base, "≤ 1.2");
+    const same = median(`${fresh} && ${curl} | gzip -dc | tee $D/blob | sha512sum >/dev/null && mkdir $D/tree && tar -xf $D/blob -C $D/tree`);
+    report("  the same against curl + blob + tar -x (the store's work)", ours, same, "≤ 1.0");
+  } finally {
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function startupSection(): void {
   const store = join(WORK, "store50");
   if (!existsSync(join(store, "cas"))) {
@@ -96,7 +127,7 @@ function startupSection(): void {
   console.log(`rkt image list, 50 images                                 ${list.toFixed(1)} ms (goal < 40 ms)`);
 }
 
-const table: Record<string, () => void> = { import: importSection, startup: startupSection };
+const table: Record<string, () => void> = { import: importSection, https: httpsSection, startup: startupSection };
 for (const s of sections) {
   const run = table[s];
   if (!run) throw new Error(`bench: unknown section "${s}" (have ${Object.keys(table).join(", ")})`);

@@ -244,3 +244,13 @@ export async function rktAsync(
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, stdout, stderr };
 }
+
+// `bun test/helpers/https-server.ts DIR FILE PORTFILE`: serves FILE at /<its name> over TLS (CA in
+// DIR/ca.crt) and writes the port to PORTFILE, until killed. For benchmarks, whose timing loop
+// blocks in spawnSync and so cannot host the server in its own process.
+if (import.meta.main) {
+  const [dir, file, portFile] = process.argv.slice(2) as [string, string, string];
+  const srv = startHttpsServer({ ca: makeTestCA(dir) });
+  srv.files.set(`/${file.split("/").pop()}`, { body: readFileSync(file) });
+  writeFileSync(portFile, String(srv.port));
+}
