@@ -1,7 +1,7 @@
 // Images from http(s) URLs and from appc names (rkt's httpfetcher.go and namefetcher.go): the
 // cache rules of layout.md §1 (fresh max-age → no request; ETag → If-None-Match, 304 reuses the
-// blob), the signature downloaded first (`<url>.asc` or discovery's URL; 202 defers it until the
-// image is in) and verified over the bytes as they stream into the store, the discovered name and
+// blob), the signature downloaded before the image as rkt did (`<url>.asc` or discovery's URL; 202
+// defers it until the image is in) and verified over the bytes as they stream into the store, the discovered name and
 // labels checked against the manifest, and the store's remote row written with the import.
 import { readFileSync } from "node:fs";
 import { loadAuthConfig } from "../config/auth.ts";
@@ -99,13 +99,6 @@ export async function fetchRemote(store: ImageStore, trust: FetchTrust, http: Ht
   if (http.insecureTls && !tlsWarned) warn("TLS verification has been disabled");
   tlsWarned ||= !!http.insecureTls;
 
-  using dl = await openDownload(store.paths.casTmp, url, http, { etag: stored?.etag || undefined });
-  if (dl.notModified) {
-    if (!stored) throw new FetchError(`cannot fetch image "${url}": the server answered 304 Not Modified to a request without an ETag`);
-    diag(`image for ${url} not modified, using the stored one`);
-    return stored.blobkey;
-  }
-
   const ascUrl = src.ascUrl ?? signatureURL(url);
   let verifier: ImageVerifier | undefined;
   let deferred = false;
@@ -117,6 +110,13 @@ export async function fetchRemote(store: ImageStore, trust: FetchTrust, http: Ht
       // The name is known before the bytes: refuse an untrusted signer before downloading anything.
       if (src.app) await verifier.check(src.app.name);
     }
+  }
+
+  using dl = await openDownload(store.paths.casTmp, url, http, { etag: stored?.etag || undefined });
+  if (dl.notModified) {
+    if (!stored) throw new FetchError(`cannot fetch image "${url}": the server answered 304 Not Modified to a request without an ETag`);
+    diag(`image for ${url} not modified, using the stored one`);
+    return stored.blobkey;
   }
 
   const imported = store.importAci(withProgress(dl.chunks(), "Downloading ACI", dl.total), {
@@ -134,7 +134,7 @@ export async function fetchRemote(store: ImageStore, trust: FetchTrust, http: Ht
   });
   const { key } = await imported.catch((err: unknown) => {
     // Say which download a store-side failure (not an ACI, bad signature, wrong name) belongs to.
-    throw err instanceof FetchError ? err : new FetchError(`cannot import image "${url}"`, { cause: err });
+    throw err instanceof FetchError ? err : new FetchError(`cannot import image "${url}": ${messageOf(err)}`, { cause: err });
   });
   dl.complete();
   return key;

@@ -76,8 +76,8 @@ describe.skipIf(!!requires("gpg", "actool"))("rkt fetch by name (appc discovery)
     expect(r.stderr).toContain("rkt: signature verified:\n  Example ACI Builder <release@example.com>\n");
     expect(srv.requests.map((q) => q.path)).toEqual([
       "/example/app?ac-discovery=1",
-      "/localhost/example/app-1.0-linux-amd64.aci",
       "/localhost/example/app-1.0-linux-amd64.aci.asc",
+      "/localhost/example/app-1.0-linux-amd64.aci",
     ]);
     // The default pull policy of fetch is update: discovery again. With new, the store answers.
     const again = await rktAsync(ctx, ["--debug", "fetch", "--pull-policy=new", "localhost/example/app:1.0"], { env: srv.env() });

@@ -51,8 +51,8 @@ export interface ServedFile {
   ranges?: boolean;
   /** send this many bytes, then hang until the server stops: a download to interrupt */
   stallAfter?: number;
-  /** answer 202 until the file at this path has been sent in full (a deferred signature) */
-  deferUntilServed?: string;
+  /** answer 202 until the file at this path has been asked for (a deferred signature, as quay.io did) */
+  deferUntilRequested?: string;
 }
 
 export interface RecordedRequest {
@@ -102,12 +102,13 @@ export function startHttpsServer(opts: { ca: TestCA; port?: number; auth?: Serve
   const files = new Map<string, ServedFile>();
   const pages = new Map<string, string>();
   const requests: RecordedRequest[] = [];
-  const servedInFull = new Set<string>();
   let stopped = false;
   const stallers: (() => void)[] = [];
 
-  const serveFile = (req: Request, path: string, file: ServedFile): Response => {
-    if (file.deferUntilServed && !servedInFull.has(file.deferUntilServed)) return new Response(null, { status: 202 });
+  const serveFile = (req: Request, file: ServedFile): Response => {
+    if (file.deferUntilRequested && !requests.some((r) => r.method === "GET" && r.path === file.deferUntilRequested)) {
+      return new Response(null, { status: 202 });
+    }
     const headers: Record<string, string> = {};
     if (file.etag) headers.etag = file.etag;
     if (file.cacheControl) headers["cache-control"] = file.cacheControl;
@@ -121,7 +122,6 @@ export function startHttpsServer(opts: { ca: TestCA; port?: number; auth?: Serve
       const start = Number(range[1]);
       if (start >= file.body.length) return new Response(null, { status: 416, headers: { "content-range": `bytes */${file.body.length}` } });
       headers["content-range"] = `bytes ${start}-${file.body.length - 1}/${file.body.length}`;
-      servedInFull.add(path);
       return new Response(file.body.subarray(start), { status: 206, headers });
     }
     if (file.stallAfter !== undefined) {
@@ -134,23 +134,6 @@ export function startHttpsServer(opts: { ca: TestCA; port?: number; auth?: Serve
       });
       return new Response(body, { headers });
     }
-    if (file.deferUntilServed === undefined && [...files.values()].some((f) => f.deferUntilServed === path)) {
-      // Someone waits for this file to be sent in full: stream it and note the end.
-      let sent = false;
-      const body = new ReadableStream({
-        pull(c) {
-          if (sent) {
-            servedInFull.add(path);
-            c.close();
-            return;
-          }
-          sent = true;
-          c.enqueue(file.body);
-        },
-      });
-      return new Response(body, { headers });
-    }
-    servedInFull.add(path);
     return new Response(file.body, { headers });
   };
 
@@ -167,7 +150,7 @@ export function startHttpsServer(opts: { ca: TestCA; port?: number; auth?: Serve
         return page === undefined ? new Response("not found\n", { status: 404 }) : new Response(page, { headers: { "content-type": "text/html" } });
       }
       const file = files.get(u.pathname);
-      return file ? serveFile(req, u.pathname, file) : new Response("not found\n", { status: 404 });
+      return file ? serveFile(req, file) : new Response("not found\n", { status: 404 });
     },
   });
   const port = server.port!;
