@@ -148,6 +148,17 @@ describe.skipIf(!!requires("gpg", "actool"))("rkt fetch over https", () => {
     }
   });
 
+  test("--signature gives the signature of an https image: none is downloaded", async () => {
+    using ctx = rktContext("fetch-remote");
+    using srv = serve();
+    srv.files.delete("/app.aci.asc");
+    await trust(ctx);
+    const r = await rktAsync(ctx, ["fetch", `--signature=${aci}.asc`, `${srv.url}/app.aci`], { env: srv.env() });
+    expect(r.stdout).toBe(`${id}\n`);
+    expect(r.stderr).toContain("rkt: signature verified:");
+    expect(srv.requests.map((q) => q.path)).toEqual(["/app.aci"]);
+  });
+
   test("DeferredSignatureDownload: a 202 for the signature is retried once the image is in", async () => {
     using ctx = rktContext("fetch-remote");
     using srv = serve();
