@@ -9,6 +9,8 @@ import { lockPod, movePod, type LockedPod } from "../pods/lifecycle.ts";
 import { podState } from "../pods/pod.ts";
 import { checkCanRemove } from "../pods/state.ts";
 import { podDirs } from "../pods/uuid.ts";
+import { runStage1Gc } from "./stage1-exec.ts";
+import { podStage1Tree } from "./stage1-pod.ts";
 import { deletePodDir } from "./teardown.ts";
 
 /** What gc did with one pod, for the command to report. */
@@ -24,7 +26,7 @@ export interface GcOptions {
   now?: number;
 }
 
-/** A stage1 `gc` entrypoint, run before a pod's directory goes. */
+/** The built-in stage1 `gc` entrypoint, run before a pod's directory goes (a stage1 image's runs as a child). */
 export type Stage1Gc = (uuid: string, podDir: string) => Promise<void>;
 
 function ctimeMs(path: string): number {
@@ -46,9 +48,10 @@ function markUnlocked(paths: DataPaths, from: PodStateDir, to: PodStateDir, even
   }
 }
 
-async function sweep(paths: DataPaths, pod: LockedPod, stage1Gc: Stage1Gc): Promise<void> {
+async function sweep(g: GlobalOptions, pod: LockedPod, stage1Gc: Stage1Gc): Promise<void> {
   try {
-    await stage1Gc(pod.uuid, pod.path);
+    if (podStage1Tree(pod.path) !== undefined) await runStage1Gc(g, pod.path, pod.uuid);
+    else await stage1Gc(pod.uuid, pod.path);
     deletePodDir(pod.uuid, pod.path);
   } finally {
     pod.lock.release();
@@ -81,7 +84,7 @@ export async function gcPods(g: GlobalOptions, opts: GcOptions, stage1Gc: Stage1
     }
     const pod = lockPod(paths, uuid, dir);
     if (!pod) continue; // another gc or rm is deleting it
-    await sweep(paths, pod, stage1Gc);
+    await sweep(g, pod, stage1Gc);
     events.push({ uuid, action: "removed" });
   }
   return events;
@@ -96,5 +99,5 @@ export async function removePod(g: GlobalOptions, uuid: string, stage1Gc: Stage1
   if (!pod) throw new NotFoundError(`cannot remove pod "${uuid}": another process holds it`);
   const target: PodStateDir = dir === "run" || dir === "exited-garbage" ? "exited-garbage" : "garbage";
   const moved = dir === target ? pod : movePod(paths, pod, target);
-  await sweep(paths, moved, stage1Gc);
+  await sweep(g, moved, stage1Gc);
 }

@@ -15,7 +15,10 @@ import { parsePodManifest, type PodManifest } from "../schema/pod-manifest.ts";
 import { ImageStore } from "../store/store.ts";
 import { generatePodManifest, type AppOptions, type PodOptions, type ResolvedImage } from "./manifest.ts";
 import { copyRootfs, overlaySupported } from "./rootfs.ts";
-import { writeStage1Manifest } from "./stage1-image.ts";
+import { checkRunOptions, type RunOptions } from "./run.ts";
+import type { Stage1Location } from "./stage1-image.ts";
+import { writePodStage1 } from "./stage1-pod.ts";
+import { selectStage1 } from "./stage1-select.ts";
 
 export interface PrepareOptions extends PodOptions {
   apps: AppOptions[];
@@ -25,8 +28,8 @@ export interface PrepareOptions extends PodOptions {
   pullPolicy: PullPolicy;
   /** --uuid-file-save: written as soon as the pod exists, so `rm` can clean up failures */
   uuidFileSave?: string;
-  /** built-in stage1 image name (core/stage0/stage1-image.ts) */
-  stage1: string;
+  /** the --stage1-* flag, if any (else stage1.d, else the built-in stage1: stage1-select.ts) */
+  stage1?: Stage1Location;
 }
 
 interface PreparedImage extends ResolvedImage {
@@ -59,11 +62,16 @@ async function podManifestAndImages(g: GlobalOptions, store: ImageStore, opts: P
   return { manifest: generatePodManifest(opts.apps, images, opts), images };
 }
 
-/** Prepares a pod; returns it locked in prepare/ (an error leaves it there, "aborted prepare", for gc). */
-export async function preparePod(g: GlobalOptions, opts: PrepareOptions): Promise<LockedPod> {
+/**
+ * Prepares a pod; returns it locked in prepare/ (an error leaves it there, "aborted prepare", for gc).
+ * `run` (for `rkt run`) is checked against the chosen stage1 before the pod is made.
+ */
+export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: RunOptions): Promise<LockedPod> {
   const paths = dataPaths(g.dir);
   using store = ImageStore.open(g.dir);
   const { manifest, images } = await podManifestAndImages(g, store, opts);
+  const stage1 = await selectStage1(g, store, opts.stage1);
+  if (run) checkRunOptions(run, "builtin" in stage1 ? stage1.builtin : undefined);
   // image gc takes this lock exclusively: no tree can vanish while a pod is being prepared
   using _prepare = await lock(paths.prepareLock, { shared: true, create: true });
   const pod = createPod(paths);
@@ -71,6 +79,7 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions): Promis
     if (opts.uuidFileSave) writeFileSync(opts.uuidFileSave, pod.uuid);
     const overlay = !opts.noOverlay && overlaySupported();
     if (!opts.noOverlay && !overlay) warn("overlayfs is not available: copying the images' rootfs instead");
+    writePodStage1(pod.path, stage1, overlay);
     manifest.apps.forEach((ra, i) => {
       const img = images[i]!;
       const info = join(pod.path, "appsinfo", ra.name);
@@ -84,7 +93,6 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions): Promis
       if (!overlay) copyRootfs(img.rootfs, join(appDir, "rootfs"));
     });
     if (overlay) writeFileSync(join(pod.path, "overlay-prepared"), "");
-    writeStage1Manifest(pod.path, opts.stage1);
     mkdirSync(join(pod.path, "stage1", "rootfs", "rkt", "status"), { recursive: true });
     writeFileSync(join(pod.path, "pod"), JSON.stringify(manifest));
   } catch (e) {

@@ -1,11 +1,14 @@
 // The second half of `rkt run` and `rkt run-prepared` (rkt's stage0 Run): move the pod to run/
-// keeping its lock, and hand over to the stage1 `run` entrypoint with rkt's stage1 arguments
-// (layout.md §4). The built-in stage1 runs in this process (DESIGN.md §3: every extra Bun process
-// start costs about one crun), so the pod lock this process holds is the one RKT_LOCK_FD would carry.
+// keeping its lock, mount the images, and hand over to the stage1 `run` entrypoint with rkt's stage1
+// arguments for its interface version (layout.md §4). A stage1 image's entrypoint replaces this
+// process (execve, RKT_LOCK_FD); the built-in stage1 runs in this process (DESIGN.md §3: every extra
+// Bun process start costs about one crun), so the pod lock this process holds is the one RKT_LOCK_FD
+// would carry.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GlobalOptions } from "../config/options.ts";
 import { PodStateError } from "../errors.ts";
+import { warn } from "../log.ts";
 import { formatNetworks, supportedNetworkMode, type NetworkRequest } from "../networks.ts";
 import { dataPaths } from "../paths.ts";
 import { lockPod, movePod, type LockedPod } from "../pods/lifecycle.ts";
@@ -14,7 +17,9 @@ import { checkCanRunPrepared } from "../pods/state.ts";
 import { resolvePodUuid } from "../pods/uuid.ts";
 import { dnsConfMode, hostsFile, resolvConf, type DnsOptions } from "./dns.ts";
 import { mountAppOverlays } from "./rootfs.ts";
-import { FLY_IMAGE_NAME, stage1ImageName } from "./stage1-image.ts";
+import { execStage1Run } from "./stage1-exec.ts";
+import { DEFAULT_IMAGE_NAME, stage1ImageName } from "./stage1-image.ts";
+import { mountStage1Overlay, podStage1Tree, stage1InterfaceVersion } from "./stage1-pod.ts";
 
 /** Runtime options of run / run-prepared. */
 export interface RunOptions {
@@ -28,16 +33,33 @@ export interface RunOptions {
 /** A stage1 `run` entrypoint: rkt's arguments and the pod directory; resolves to the pod's exit code. */
 export type Stage1Run = (argv: string[], podDir: string) => Promise<number>;
 
-/** rkt's stage1 `run` arguments (interface version 6). */
-export function stage1RunArgs(g: GlobalOptions, uuid: string, opts: RunOptions): string[] {
-  const argv = [`--net=${formatNetworks(opts.net)}`];
-  if (g.debug) argv.unshift("--debug");
+/**
+ * rkt's stage1 `run` arguments for interface `version` (stage0/run.go): options the stage1 is too
+ * old for are left out with rkt's warning.
+ */
+export function stage1RunArgs(g: GlobalOptions, uuid: string, opts: RunOptions, version: number): string[] {
+  const argv = [...(g.debug ? ["--debug"] : []), `--net=${formatNetworks(opts.net)}`];
+  const unsupported = (what: string) => warn(`${what} option is not supported by stage1`);
   if (opts.interactive) argv.push("--interactive");
   argv.push(`--local-config=${g.localConfig}`);
-  if (opts.hostname) argv.push(`--hostname=${opts.hostname}`);
+  if (opts.hostname) {
+    if (version >= 2) argv.push(`--hostname=${opts.hostname}`);
+    else unsupported("--hostname");
+  }
   const mode = dnsConfMode(opts.dns, opts.net.length === 1 && opts.net[0]!.name === "host");
-  argv.push(`--dns-conf-mode=resolv=${mode.resolv},hosts=${mode.hosts}`);
-  if (opts.ipc) argv.push(`--ipc=${opts.ipc}`);
+  if (mode.resolv !== "default" || mode.hosts !== "default") {
+    if (version >= 4) argv.push(`--dns-conf-mode=resolv=${mode.resolv},hosts=${mode.hosts}`);
+    else unsupported("--dns-conf-mode");
+  }
+  if (version >= 3) {
+    if (g.insecure.capabilities) argv.push("--disable-capabilities-restriction");
+    if (g.insecure.paths) argv.push("--disable-paths");
+    if (g.insecure.seccomp) argv.push("--disable-seccomp");
+  }
+  if (opts.ipc) {
+    if (version >= 6) argv.push(`--ipc=${opts.ipc}`);
+    else unsupported("--ipc");
+  }
   argv.push(uuid);
   return argv;
 }
@@ -52,11 +74,12 @@ function writeDnsFiles(podDir: string, dns: DnsOptions): void {
 }
 
 /**
- * Fails before any pod is made when the requested networks or DNS entries cannot be set up. The
- * fly flavor always uses the host's network, as rkt's.
+ * Fails before the pod runs when the requested networks or DNS entries cannot be set up. Only the
+ * built-in default stage1 is limited to host and none networks; fly always uses the host's, as
+ * rkt's, and a stage1 image (`builtin` undefined) sets up what it supports.
  */
-export function checkRunOptions(opts: RunOptions, stage1: string): void {
-  if (stage1 !== FLY_IMAGE_NAME) supportedNetworkMode(opts.net);
+export function checkRunOptions(opts: RunOptions, builtin: string | undefined): void {
+  if (builtin === DEFAULT_IMAGE_NAME) supportedNetworkMode(opts.net);
   if (!opts.dns.hostsEntries.includes("host")) hostsFile(opts.dns.hostsEntries);
 }
 
@@ -65,9 +88,13 @@ export async function runPod(g: GlobalOptions, pod: LockedPod, opts: RunOptions,
   const paths = dataPaths(g.dir);
   const running = movePod(paths, pod, "run");
   try {
+    const image = podStage1Tree(running.path) !== undefined;
+    if (image) mountStage1Overlay(running.path, paths.trees);
     mountAppOverlays(running.path, (readPodManifest(running.path)?.apps ?? []).map((a) => a.name), paths.trees);
     writeDnsFiles(running.path, opts.dns);
-    return await stage1(stage1RunArgs(g, running.uuid, opts), running.path);
+    const argv = stage1RunArgs(g, running.uuid, opts, stage1InterfaceVersion(running.path));
+    if (image) execStage1Run(g, running.path, argv, running.lock);
+    return await stage1(argv, running.path);
   } finally {
     running.lock.release();
   }
@@ -79,7 +106,7 @@ export async function runPrepared(g: GlobalOptions, uuidPrefix: string, opts: Ru
   const uuid = resolvePodUuid(paths, uuidPrefix);
   const pod = podState(paths, uuid);
   checkCanRunPrepared(uuid, pod.state);
-  checkRunOptions(opts, stage1ImageName(pod.path));
+  checkRunOptions(opts, podStage1Tree(pod.path) === undefined ? stage1ImageName(pod.path) : undefined);
   const locked = lockPod(paths, uuid, "prepared");
   if (!locked) throw new PodStateError(uuid, "being started by another process", "prepared");
   return runPod(g, locked, opts, stage1);
