@@ -15,5 +15,6 @@ export default defineCommand({
     for (const id of r.removedTrees) console.log(`removed treestore "${id}"`);
     for (const key of r.removedImages) console.log(`successfully removed aci for image: "${key}"`);
     for (const layer of r.removedLayers) console.log(`removed docker layer "sha256:${layer}"`);
+    for (const file of r.removedDownloads) console.log(`removed partial download "${file}"`);
   },
 });

@@ -312,6 +312,18 @@ describe.skipIf(!!requires("gpg", "actool"))("rkt fetch over https", () => {
     }
   });
 
+  test("image gc removes partial downloads left by interrupted fetches", async () => {
+    using ctx = rktContext("fetch-remote");
+    using srv = serve({ etag: '"v1"', ranges: true, stallAfter: 1_000_000 });
+    await interruptedFetch(ctx, srv, 1_000_000);
+    const tmp = join(ctx.dir, "cas", "tmp");
+    expect(readdirSync(tmp).some((n) => n.startsWith("download-"))).toBe(true);
+    expect(ctx.rkt(["image", "gc"]).stdout).not.toContain("partial download");
+    const r = ctx.rkt(["image", "gc", "--grace-period=0s"]);
+    expect(r.stdout).toContain('removed partial download "download-');
+    expect(readdirSync(tmp).filter((n) => n.startsWith("download-"))).toEqual([]);
+  });
+
   test("progress on a terminal shows the download against its Content-Length", async () => {
     using ctx = rktContext("fetch-remote");
     using srv = serve();
