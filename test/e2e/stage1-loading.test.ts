@@ -4,16 +4,17 @@
 // the stub (test/stub-stage1/), exec'd by stage0 like any stage1 image. Also: which locations need
 // a signature, the mutually exclusive flags, and the run arguments by interface version.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RKT_BIN, rktContext, type RktContext, type RunResult } from "../helpers/context.ts";
+import { rktContext, type RktContext, type RunResult } from "../helpers/context.ts";
 import { makeTestCA, metaTags, rktAsync, startHttpsServer, type TestCA } from "../helpers/https-server.ts";
 import { busyboxAci, busyboxRootfs } from "../helpers/images.ts";
 import { writeOciLayout } from "../helpers/oci-image.ts";
 import { skopeoCopy, startRegistry } from "../helpers/registry.ts";
 import { requires } from "../helpers/requires.ts";
 import { STUB_NAME, STUB_OUTPUT, STUB_VERSION, stubStage1Aci } from "../stub-stage1/stub-stage1.ts";
+import { rktBeside } from "./stage1-helpers.ts";
 
 const STUB_FILE = "rkt-stub-stage1.aci";
 const NAME_VERSION = `${STUB_NAME}:${STUB_VERSION}`;
@@ -55,18 +56,6 @@ async function check(ctx: RktContext, flags: string[], expected: string, opts: P
   expect(r.stdout).toContain(STUB_OUTPUT);
   expect(r.code).toBe(0);
   return r;
-}
-
-/** A copy of the rkt binary in a directory of its own (a hard link when it can), with `files` beside it. */
-function rktElsewhere(files: Record<string, string>): { dir: string; argv: string[] } {
-  const dir = mkdtempSync(join(work, "bin-"));
-  try {
-    linkSync(RKT_BIN, join(dir, "rkt"));
-  } catch {
-    copyFileSync(RKT_BIN, join(dir, "rkt"));
-  }
-  for (const [name, from] of Object.entries(files)) copyFileSync(from, join(dir, name));
-  return { dir, argv: [join(dir, "rkt")] };
 }
 
 describe.skipIf(!!requires("root", "busybox"))("stage1 loading (rkt_stage1_loading_test)", () => {
@@ -131,10 +120,10 @@ describe.skipIf(!!requires("root", "busybox"))("stage1 loading (rkt_stage1_loadi
 
   test("FromConfigFallback: a configured path that is not there falls back to the same name beside rkt", async () => {
     using ctx = rktContext("stage1-config-fallback");
-    const rkt = rktElsewhere({ [STUB_FILE]: stub });
+    const rkt = rktBeside(work, { [STUB_FILE]: stub });
     const missing = join(ctx.tmp, "nowhere", STUB_FILE);
     config(ctx, "stage1.d", { name: STUB_NAME, version: STUB_VERSION, location: missing });
-    const r = await check(ctx, [], `using image from file ${missing}`, { argv: rkt.argv });
+    const r = await check(ctx, [], `using image from file ${missing}`, { argv: [rkt.bin] });
     expect(r.stderr).toContain(`using image from file ${join(rkt.dir, STUB_FILE)}`);
   });
 
@@ -209,10 +198,10 @@ describe.skipIf(!!requires("root", "busybox"))("stage1 loading (rkt_stage1_loadi
 describe.skipIf(!!requires("root", "busybox"))("stage1 images: signatures, flags, interface", () => {
   test("a stage1 beside the rkt binary needs no signature; one from anywhere else, or a paths.d directory, does", async () => {
     using ctx = rktContext("stage1-trust");
-    const rkt = rktElsewhere({ [STUB_FILE]: stub });
+    const rkt = rktBeside(work, { [STUB_FILE]: stub });
     // the app comes from the store by ID, where no signature is asked for
     const appId = ctx.rkt(["--insecure-options=image", "fetch", app]).stdout.trim();
-    const r = await rktAsync({ ...ctx, argv: (a) => [...rkt.argv, ...ctx.argv(a).slice(1)] }, ["--debug", "run", `--stage1-from-dir=${STUB_FILE}`, appId]);
+    const r = await rktAsync({ ...ctx, argv: (a) => [rkt.bin, ...ctx.argv(a).slice(1)] }, ["--debug", "run", `--stage1-from-dir=${STUB_FILE}`, appId]);
     expect(r.stderr).toContain(`using image from file ${join(rkt.dir, STUB_FILE)}`);
     expect(r.stderr).not.toContain("signature");
     expect(r.stdout).toContain(STUB_OUTPUT);
