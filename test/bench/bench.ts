@@ -1,10 +1,11 @@
 // `bun run bench`: rkt against standard tools, as ratios of median wall times measured side by side
 // in this one run (absolute times on shared machines are not comparable between runs).
-// Usage: bun test/bench/bench.ts [--runs N] [--size MB] [section…]   sections: import, https, startup
+// Usage: bun test/bench/bench.ts [--runs N] [--size MB] [section…]   sections: import, https, startup, run, docker
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RKT_BIN, ROOT } from "../helpers/context.ts";
 import { actoolBuild } from "../helpers/actool.ts";
+import { inBenchMountNs, runSection } from "./run.ts";
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -13,7 +14,7 @@ const opt = (name: string, dflt: number) => {
 };
 const RUNS = opt("runs", 5);
 const SIZE_MB = opt("size", 200);
-const sections = argv.length ? argv : ["import", "https", "startup"];
+const sections = argv.length ? argv : ["import", "https", "startup", "run", "docker"];
 const WORK = join(ROOT, ".tmp", "bench");
 mkdirSync(WORK, { recursive: true });
 
@@ -127,9 +128,20 @@ function startupSection(): void {
   console.log(`rkt image list, 50 images                                 ${list.toFixed(1)} ms (goal < 40 ms)`);
 }
 
-const table: Record<string, () => void> = { import: importSection, https: httpsSection, startup: startupSection };
-for (const s of sections) {
-  const run = table[s];
-  if (!run) throw new Error(`bench: unknown section "${s}" (have ${Object.keys(table).join(", ")})`);
-  run();
+/** Docker conversion against skopeo: its own script (it starts a registry), run as a child. */
+function dockerSection(): void {
+  const p = Bun.spawnSync([process.execPath, join(ROOT, "test/bench/docker.ts"), "--runs", String(RUNS)], { stdout: "inherit", stderr: "inherit" });
+  if (p.exitCode !== 0) throw new Error("bench: the docker section failed");
 }
+
+const table: Record<string, () => void | Promise<void>> = {
+  import: importSection,
+  https: httpsSection,
+  startup: startupSection,
+  run: () => runSection({ work: WORK, runs: RUNS, median, sh, report }),
+  docker: dockerSection,
+};
+for (const s of sections) if (!table[s]) throw new Error(`bench: unknown section "${s}" (have ${Object.keys(table).join(", ")})`);
+// The run section compares with crun, which needs this machine's hybrid cgroup layout hidden.
+if (sections.includes("run")) inBenchMountNs([process.execPath, ...process.argv.slice(1)]);
+for (const s of sections) await table[s]!();

@@ -87,8 +87,16 @@ export async function runSection(t: BenchTools): Promise<void> {
   const pods = Array.from({ length: 10 }, () => Bun.spawn(argv, { stdout: "ignore", stderr: "ignore" }));
   await Bun.sleep(1500);
   const per = pods.map((p) => {
-    const pids = tree(p.pid);
-    return { pss: pids.reduce((a, q) => a + pss(q), 0), rss: pids.reduce((a, q) => a + rss(q), 0), procs: pids.length };
+    // The pod's PID 1 shares rkt's address space (CLONE_VM): count each address space once, known
+    // by its identical smaps_rollup.
+    const seen = new Set<string>();
+    const pids = tree(p.pid).filter((q) => {
+      const key = readFileSync(`/proc/${q}/smaps_rollup`, "utf8").split("\n").slice(1).join("\n");
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return { pss: pids.reduce((a, q) => a + pss(q), 0), rss: pids.reduce((a, q) => a + rss(q), 0), procs: tree(p.pid).length };
   });
   const avg = (f: (x: (typeof per)[number]) => number) => per.reduce((a, x) => a + f(x), 0) / per.length;
   console.log(`memory of a running one-app pod (10 running): PSS ${avg((x) => x.pss).toFixed(1)} MiB, RSS ${avg((x) => x.rss).toFixed(1)} MiB, ${avg((x) => x.procs).toFixed(0)} processes (goal ≤ 5 MiB PSS)`);
