@@ -12,7 +12,6 @@ import { signatureCheck, type FetchTrust } from "../fetch/trusted.ts";
 import { diag } from "../log.ts";
 import { parseAppString } from "../schema/types.ts";
 import type { ImageStore } from "../store/store.ts";
-import { rktVersion } from "../version.ts";
 import { configuredStage1ImagesDir, loadStage1Config } from "./stage1-config.ts";
 import {
   builtinFlavor, builtinFlavorFile, DEFAULT_IMAGE_NAME, ENTRYPOINT_ANNOTATION, type Stage1Choice, type Stage1Location,
@@ -118,15 +117,20 @@ async function fromPath(g: GlobalOptions, store: ImageStore, location: string): 
   }
 }
 
-/** The stage1 of `stage1.d` (rkt's getConfiguredStage1Hash); the built-in one by default. */
+/**
+ * The stage1 of `stage1.d` (rkt's getConfiguredStage1Hash): a configured name+version from the
+ * store, else the configured location. The built-in stage1 stands for rkt's build defaults — the
+ * default name at rkt's version, always at hand, and the default location — so it serves when
+ * nothing is configured, and a location configured alone is used rather than shadowed by it.
+ */
 async function fromConfig(g: GlobalOptions, store: ImageStore): Promise<Stage1Choice> {
   const cfg = loadStage1Config(g);
-  const [name, version] = cfg.name ? [cfg.name, cfg.version!] : [DEFAULT_IMAGE_NAME, rktVersion()];
-  const flavor = builtinFlavor(name, version);
-  if (flavor) return { builtin: flavor };
-  const stored = await fromStore(g, store, `${name}:${version}`);
-  if (stored) return { image: stored };
-  // rkt's build-default location is the default flavor's image, which here is built in
+  if (cfg.name) {
+    const flavor = builtinFlavor(cfg.name, cfg.version);
+    if (flavor) return { builtin: flavor };
+    const stored = await fromStore(g, store, `${cfg.name}:${cfg.version}`);
+    if (stored) return { image: stored };
+  }
   if (!cfg.location) return { builtin: DEFAULT_IMAGE_NAME };
   if (!isAbsolute(cfg.location)) return { image: await fetchStage1(g, store, cfg.location) };
   return { image: await fromPath(g, store, cfg.location) };

@@ -70,10 +70,12 @@ describe.skipIf(!!requires("root", "busybox"))("stage1 loading (rkt_stage1_loadi
       { name: STUB_NAME, version: "3.2.1", location: stub, first: `using image from file ${stub}`, second: `using image from file ${stub}` },
       { name: STUB_NAME, version: STUB_VERSION, location: https, first: `remote fetching from URL "${https}"`, second: `using image from local store for image name ${NAME_VERSION}` },
       { name: STUB_NAME, version: STUB_VERSION, location: `file://${stub}`, first: `using image from file ${stub}`, second: `using image from local store for image name ${NAME_VERSION}` },
+      // a location alone: not shadowed by the built-in stage1 that stands for rkt's default name
+      { location: stub, first: `using image from file ${stub}`, second: `using image from file ${stub}` },
     ];
     for (const c of cases) {
       using ctx = rktContext("stage1-config");
-      config(ctx, "stage1.d", { name: c.name, version: c.version, location: c.location });
+      config(ctx, "stage1.d", { ...(c.name && { name: c.name, version: c.version! }), location: c.location });
       await check(ctx, [], c.first, { env: srv.env() });
       await check(ctx, [], c.second, { env: srv.env() });
     }
