@@ -7,6 +7,7 @@ import { parsePullPolicy } from "../core/fetch/finder.ts";
 import { UsageError } from "../core/errors.ts";
 import { warn } from "../core/log.ts";
 import { parseNetworks } from "../core/networks.ts";
+import { isolatorOverrides } from "../core/stage0/app-isolators.ts";
 import { parseEnvFile, parseEnvFlags, parseMountFlag, type AppOptions } from "../core/stage0/manifest.ts";
 import type { PrepareOptions } from "../core/stage0/prepare.ts";
 import { chooseStage1 } from "../core/stage0/stage1-image.ts";
@@ -63,10 +64,6 @@ function keyValueRecord(values: string[], flag: string): Record<string, string> 
 
 function appOptions(a: AppArgs): AppOptions {
   const f = a.flags;
-  for (const k of ["memory", "cpu", "cpu-shares", "caps-retain", "caps-remove", "cap-retain", "cap-remove", "seccomp", "oom-score-adj"]) {
-    // TODO(#3): isolators come with cgroups and capabilities
-    if (f[k] !== undefined) warn(`--${k} is accepted but not enforced yet`);
-  }
   const gids = str(f["supplementary-gids"]);
   return {
     image: a.image,
@@ -87,6 +84,11 @@ function appOptions(a: AppArgs): AppOptions {
     annotations: Object.entries(keyValueRecord(list(f.annotation), "annotation")).map(([name, value]) => ({ name, value })),
     userAnnotations: keyValueRecord(list(f["user-annotation"]), "user-annotation"),
     userLabels: keyValueRecord(list(f["user-label"]), "user-label"),
+    isolators: isolatorOverrides({
+      memory: str(f.memory), cpu: str(f.cpu), cpuShares: str(f["cpu-shares"]), oomScoreAdj: str(f["oom-score-adj"]), seccomp: str(f.seccomp),
+      // --cap-retain / --cap-remove: rkt's deprecated spellings
+      capsRetain: str(f["caps-retain"]) ?? str(f["cap-retain"]), capsRemove: str(f["caps-remove"]) ?? str(f["cap-remove"]),
+    }),
   };
 }
 

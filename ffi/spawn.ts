@@ -42,6 +42,14 @@ export interface SpawnSpec {
   newMountNs: boolean;
   /** stays in rkt's session and terminal instead of a session of its own */
   keepSession?: boolean;
+  /** files written first, in order (joining cgroups through cgroup.procs, oom_score_adj) */
+  writes?: readonly { path: string; data: string }[];
+  /** capabilities taken out of the bounding set (bit n: capability n); the inheritable set is emptied */
+  capDrop?: bigint;
+  /** PR_SET_NO_NEW_PRIVS before the seccomp filter and execve */
+  noNewPrivs?: boolean;
+  /** a classic BPF program (struct sock_filter[]) loaded as the seccomp filter right before execve */
+  seccomp?: Uint8Array;
 }
 
 /** What the pod's PID 1 needs before it can start apps. */
@@ -66,7 +74,7 @@ export type InitEvent =
   | { kind: "ready" };
 
 /** The steps of start_app() in spawn.c, in its order. */
-const STEPS = ["fork", "unshare(CLONE_NEWNS)", "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve"];
+const STEPS = ["fork", "unshare(CLONE_NEWNS)", "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve", "write", "capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp"];
 const OP_CODE = { mount: 1, mknod: 2, symlink: 3, mkdir: 4, touch: 5, write: 6 } as const;
 
 const SHIM_SYMBOLS = { pod_init: { args: ["ptr"], returns: "int" }, pod_enter: { args: ["ptr"], returns: "int" } } as const;
@@ -164,10 +172,18 @@ export interface PodInit {
   next(): Promise<InitEvent[]>;
 }
 
+/** struct sock_fprog { unsigned short len; struct sock_filter *filter; } for prctl(PR_SET_SECCOMP). */
+function sockFprog(a: Arena, program: Uint8Array | undefined): bigint {
+  if (!program) return 0n;
+  a.keep.push(program);
+  return a.u64([BigInt(program.length / 8), BigInt(ptr(program))]);
+}
+
 function encodeSpec(a: Arena, s: SpawnSpec): bigint {
-  const flags = (s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0) | (s.keepSession ? 4 : 0);
+  const flags = (s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0) | (s.keepSession ? 4 : 0) | (s.noNewPrivs ? 8 : 0);
+  const writes = s.writes?.length ? a.u64([...s.writes.flatMap((w) => [a.str(w.path), a.str(w.data)]), 0n]) : 0n;
   return a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u32(s.groups),
-    BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt(flags), 0n]);
+    BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt(flags), 0n, writes, s.capDrop ?? 0n, sockFprog(a, s.seccomp)]);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ImageManifest } from "../schema/image-manifest.ts";
 import type { Mount, PodManifest, RuntimeApp, Volume } from "../schema/pod-manifest.ts";
 import { appNameFromImageName, isACName, keyValues, type Label } from "../schema/types.ts";
 import { rktVersion } from "../version.ts";
+import { applyIsolatorOverrides, type IsolatorOverrides } from "./app-isolators.ts";
 
 /** One app as the command line describes it (after cmd/_apps.ts). */
 export interface AppOptions {
@@ -25,6 +26,8 @@ export interface AppOptions {
   annotations: Label[];
   userAnnotations: Record<string, string>;
   userLabels: Record<string, string>;
+  /** --memory, --cpu, --caps-retain, … (core/stage0/app-isolators.ts) */
+  isolators?: IsolatorOverrides;
 }
 
 /** Pod-wide options of run/prepare that shape the manifest. */
@@ -105,6 +108,10 @@ function runtimeApp(name: string, img: ResolvedImage, app: AppOptions, pod: PodO
   };
   if (app.supplementaryGIDs) a.supplementaryGIDs = app.supplementaryGIDs;
   if (app.workingDir) a.workingDirectory = app.workingDir;
+  if (app.isolators) {
+    const isolators = applyIsolatorOverrides(base.isolators ?? [], app.isolators);
+    if (isolators.length) a.isolators = isolators;
+  }
   if (Object.keys(app.userAnnotations).length) a.userAnnotations = { ...a.userAnnotations, ...app.userAnnotations };
   if (Object.keys(app.userLabels).length) a.userLabels = { ...a.userLabels, ...app.userLabels };
   // per-app mounts win over pod-wide ones on the same path

@@ -8,6 +8,8 @@
  *   init → stage1 (event pipe) { kind, idx, a, b }: 1 started (a = pid), 2 exited (b = wait status),
  *     3 start failed (a = step, b = errno), 4 signal (b), 5 setup op idx failed (b = errno), 6 ready
  * pod_enter() is `rkt enter`: a child joins a pod's namespaces (setns(mnt) needs one thread), forks.
+ * Isolators take the ~20 lines above DESIGN.md §3's 150: they act in the app's process between fork and
+ * execve, out of JS's reach, on precomputed data (file writes, a capability mask, a BPF program).
  */
 typedef unsigned long u64; struct pollfd { int fd; short events, revents; };
 int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
@@ -19,9 +21,9 @@ int symlink(const char *, const char *); int mkdir(const char *, int); int chmod
 int chown(const char *, int, int); int sethostname(const char *, u64); int socket(int, int, int); int ioctl(int, u64, void *);
 int setns(int, int); int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); int poll(struct pollfd *, u64, int);
 void *signal(int, void *); long syscall(long, ...); void *mmap(void *, u64, int, int, int, long);
-int clone(int (*)(void *), void *, int, void *, ...); int *__errno_location(void); u64 strlen(const char *); char *strrchr(const char *, int);
+int clone(int (*)(void *), void *, int, void *, ...); int capget(void *, void *); int capset(void *, void *); int *__errno_location(void); u64 strlen(const char *); char *strrchr(const char *, int);
 
-enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID };
+enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID, S_WRITES, S_CAPDROP, S_SECCOMP };
 enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_POD_FLAGS };
 enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */ };
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
@@ -48,7 +50,21 @@ static int apply(u64 *o) {
   }
 }
 
-/* In the app's child: own session, own mount namespace, root, ids, then execve. Never returns. */
+/* Each { path, text } of a null-terminated list (cgroup.procs, oom_score_adj); then the bounding set
+ * minus `drop`, and no inheritable caps (root's execve would add them back to the permitted set). */
+static int write_all(u64 *w) {
+  int fd;
+  for (; w && *w; w += 2) if ((fd = open((char *)w[0], 01 /* O_WRONLY */, 0)) < 0 || write(fd, (char *)w[1], strlen((char *)w[1])) < 0 || close(fd)) return -1;
+  return 0;
+}
+static int drop_caps(u64 drop) {
+  int i, hdr[2] = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 }, d[6];
+  for (i = 0; i < 64; i++) if ((drop >> i & 1) && prctl(24 /* PR_CAPBSET_DROP */, i, 0, 0, 0)) return -1;
+  return capget(hdr, d) || (d[2] = d[5] = 0, capset(hdr, d));
+}
+
+/* In the app's child: session, cgroups, mount namespace, root, caps (root keeps its effective ones for
+ * seccomp until execve), ids, NNP, seccomp, execve. Never returns. */
 static void start_app(u64 *s, int idx) {
   u64 none[16] = { 0 }; int step = 0;
   sigprocmask(2 /* SIG_SETMASK */, none, 0);
@@ -56,12 +72,16 @@ static void start_app(u64 *s, int idx) {
   if (!(s[S_FLAGS] & 4)) setsid(); /* 4: keep rkt's session and terminal (enter, --interactive) */
   if (s[S_FLAGS] & 1) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
-  if ((s[S_FLAGS] & 2) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
+  if (write_all((u64 *)s[S_WRITES])) step = 8;
+  else if ((s[S_FLAGS] & 2) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
   else if (chroot((char *)s[S_ROOT])) step = 2;
   else if (chdir((char *)s[S_CWD])) step = 3;
+  else if (drop_caps(s[S_CAPDROP])) step = 9;
   else if (syscall(SYS_setgroups, s[S_NGROUPS], s[S_GROUPS])) step = 4;
   else if (syscall(SYS_setresgid, s[S_GID], s[S_GID], s[S_GID])) step = 5;
   else if (syscall(SYS_setresuid, s[S_UID], s[S_UID], s[S_UID])) step = 6;
+  else if ((s[S_FLAGS] & 8) && prctl(38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0, 0)) step = 10;
+  else if (s[S_SECCOMP] && prctl(22 /* PR_SET_SECCOMP */, 2 /* SECCOMP_MODE_FILTER */, s[S_SECCOMP], 0, 0)) step = 11;
   else { execve((char *)s[S_PATH], (char **)s[S_ARGV], (char **)s[S_ENVP]); step = 7; }
   emit(3, idx, step, *__errno_location()); _exit(127);
 }
@@ -86,7 +106,7 @@ static void init_loop(u64 *pod) {
   char *host = (char *)pod[P_HOSTNAME], ifr[40] = "lo"; struct pollfd pf[2];
   close(pod[P_CLOSEFD1]); close(pod[P_CLOSEFD2]);
   if (!(pod[P_POD_FLAGS] & POD_KEEP_SESSION)) setsid();
-  prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0);
+  prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0); prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0); /* apps: no /proc/1/{root,fd} */
   for (i = 1; i < 32; i++) signal(i, 0 /* SIG_DFL */);
   mask[0] = 1UL << (17 - 1) | 1UL << (15 - 1) | 1UL << (2 - 1) | 1UL << (1 - 1); /* CHLD TERM INT HUP */
   sigprocmask(0 /* SIG_BLOCK */, mask, 0); sfd = signalfd(-1, mask, 0x80000 /* SFD_CLOEXEC */);

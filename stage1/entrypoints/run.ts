@@ -1,17 +1,21 @@
 // The built-in stage1 `run` entrypoint (coreos.com/rkt/stage1/run): cwd is the pod directory, the
 // arguments are rkt's (stage1/plan/args.ts), RKT_LOCK_FD (when exec'd) stays open for the pod's
-// lifetime. It plans the pod, clones its PID 1 into the new namespaces (ffi/spawn.ts), writes
-// `pid`, supervises the apps, writes their exit codes to stage1/rootfs/rkt/status/<app> and
-// returns the pod's exit code (254 when the pod could not be set up).
+// lifetime. It plans the pod, makes its cgroups (removed again when the pod ends), clones its PID 1
+// into the new namespaces (ffi/spawn.ts), writes `pid`, supervises the apps, writes their exit
+// codes to stage1/rootfs/rkt/status/<app> and returns the pod's exit code (254 when the pod could
+// not be set up).
 import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { detectCgroups } from "../../core/cgroups/detect.ts";
 import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
 import { startPod, type PodInit } from "../../ffi/spawn.ts";
+import { applyCgroupPlan, primeCgroupMigration } from "../cgroups/setup.ts";
+import { removePodCgroups } from "../cgroups/teardown.ts";
 import { parseRunArgs } from "../plan/args.ts";
-import { planPod, podFlavor } from "../plan/pod.ts";
+import { planPod, podFlavor, type HostIsolation } from "../plan/pod.ts";
 import { Supervisor, type AppSpecs } from "../supervisor.ts";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
@@ -26,14 +30,42 @@ function callerTty(): string {
   }
 }
 
+/** This host's cgroups and capabilities, as seen from this process. */
+function hostIsolation(): HostIsolation {
+  return { cgroups: detectCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
+}
+
 function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean } {
   const args = parseRunArgs(argv);
+  const host = hostIsolation();
+  // the grace period of the first cgroup migration passes while the pod is planned and set up
+  if (host.cgroups) primeCgroupMigration(host.cgroups);
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
-  const plan = planPod(podDir, manifest, args, args.interactive ? callerTty() : "/dev/null", podFlavor(podDir));
+  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", podFlavor(podDir));
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   const pod = startPod(plan.setup, plan.specs);
   writeFileSync(join(podDir, "pid"), String(pod.pid));
+  try {
+    // before any app starts: PID 1 itself never joins them
+    if (plan.cgroups) applyCgroupPlan(podDir, plan.cgroups);
+  } catch (e) {
+    pod.close();
+    waitPid(pod.pid);
+    throw e;
+  }
   return { pod, apps: plan.apps, uuid: args.uuid, interactive: args.interactive };
+}
+
+/**
+ * Removes the pod's cgroups once nothing runs in them, as systemd does with a stopped scope's;
+ * stage1 gc removes what a killed stage1 left behind.
+ */
+function releaseCgroups(podDir: string): void {
+  try {
+    removePodCgroups(podDir);
+  } catch (e) {
+    process.stderr.write(`stage1: ${formatError(e)}\n`);
+  }
 }
 
 /** Runs the pod in `podDir` (default: cwd); resolves to its exit code. */
@@ -43,6 +75,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     launched = launch(argv, podDir);
   } catch (e) {
     process.stderr.write(`${formatError(e)}\n`);
+    releaseCgroups(podDir);
     return 254;
   }
   const { pod, apps, uuid, interactive } = launched;
@@ -79,6 +112,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     pod.close();
     while ((await pod.next()).length > 0);
     waitPid(pod.pid);
+    releaseCgroups(podDir);
     timers.forEach(clearTimeout);
     for (const sig of FORWARDED) process.off(sig, forward);
   }

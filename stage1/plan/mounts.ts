@@ -11,6 +11,7 @@ import { RktError } from "../../core/errors.ts";
 import { warn } from "../../core/log.ts";
 import type { MountPoint } from "../../core/schema/app.ts";
 import type { Mount, Volume } from "../../core/schema/pod-manifest.ts";
+import { planInaccessibleNodes, planRestrictedPaths } from "./kernel-paths.ts";
 import { resolveInRoot } from "./rootpath.ts";
 
 
@@ -36,6 +37,8 @@ export interface PodMountInput {
   apps: readonly AppMountInput[];
   /** what /dev/console is bound to: the caller's tty with --interactive, else /dev/null */
   console: string;
+  /** rkt's read-only and hidden kernel paths (off with --insecure-options=paths) */
+  restrictPaths: boolean;
 }
 
 const S_IFCHR = 0o020000;
@@ -189,6 +192,7 @@ function planKernelFs(input: PodMountInput, root: string, vols: readonly Resolve
     ...(sysShadowed
       ? []
       : [dir("sys", 0o555), { op: "mount", source: "sysfs", target: join(root, "sys"), fstype: "sysfs", flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC } as SetupOp]),
+    ...(input.restrictPaths ? planRestrictedPaths(input.podDir, root, !sysShadowed) : []),
     dir("dev", 0o755),
     ...bind(podDevDir(input.podDir), join(root, "dev"), true, false),
   ];
@@ -200,6 +204,7 @@ export function planPodMounts(input: PodMountInput): SetupOp[] {
     // Nothing mounted in the pod may propagate back to the host; host mounts still reach the pod.
     { op: "mount", target: "/", flags: MS.MS_REC | MS.MS_SLAVE },
     ...(input.flavor === "coreos" ? planDev(podDevDir(input.podDir), input.console) : []),
+    ...(input.flavor === "coreos" && input.restrictPaths ? planInaccessibleNodes(input.podDir) : []),
     ...planPodEtc(input),
   ];
   const seen = new Set<string>();

@@ -79,7 +79,7 @@ describe("mount plan", () => {
     const host = mkdtempSync(join(tmpdir(), "rkt-vol-"));
     tmp.push(host);
     const ops = planPodMounts({
-      flavor: "coreos", podDir: "/pod", hostname: "rkt-x", dns: { resolv: "default", hosts: "default" }, console: "/dev/null",
+      flavor: "coreos", podDir: "/pod", hostname: "rkt-x", dns: { resolv: "default", hosts: "default" }, console: "/dev/null", restrictPaths: false,
       volumes: [{ name: "v", kind: "host", source: host, readOnly: true, recursive: false }],
       apps: [{ name: "a", root: r, readOnlyRootFS: true, mountPoints: [], mounts: [{ volume: "v", path: "/mnt/v" }] }],
     });

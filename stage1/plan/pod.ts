@@ -1,9 +1,12 @@
 // Turns the pod manifest and stage1's arguments into everything the pod's PID 1 and the supervisor
-// need: namespaces, the setup plan, the spec table (apps and their event handlers). Reads the app
-// rootfs (users, groups, symlinks) but changes nothing: the PID 1 shim applies it.
+// need: namespaces, the setup plan, the cgroup plan, the spec table (apps and their event handlers,
+// with the app's isolators). Reads the app rootfs (users, groups, symlinks) but changes nothing:
+// stage1 applies the cgroup plan, the PID 1 shim the rest.
 import { hostname as hostnameOfHost } from "node:os";
 import { join, posix } from "node:path";
+import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
 import { RktError } from "../../core/errors.ts";
+import { warn } from "../../core/log.ts";
 import { parseNetworks, supportedNetworkMode } from "../../core/networks.ts";
 import type { PodManifest, RuntimeApp } from "../../core/schema/pod-manifest.ts";
 import { CLONE } from "../../ffi/constants.ts";
@@ -11,6 +14,7 @@ import type { PodSetup, SpawnSpec } from "../../ffi/spawn.ts";
 import type { AppSpecs } from "../supervisor.ts";
 import type { RunArgs } from "./args.ts";
 import { appEnvironment } from "./env.ts";
+import { appIsolation, isolationWrites, type AppIsolation } from "./isolators.ts";
 import { FLY_IMAGE_NAME, stage1ImageName } from "../../core/stage0/stage1-image.ts";
 import { planPodMounts, type Flavor } from "./mounts.ts";
 import { resolveCredentials } from "./user.ts";
@@ -20,7 +24,13 @@ export function appRootfs(podDir: string, name: string): string {
   return join(podDir, "stage1", "rootfs", "opt", "stage2", name, "rootfs");
 }
 
-function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main: SpawnSpec; preStart?: SpawnSpec; postStop?: SpawnSpec } {
+interface AppSpecSet {
+  main: SpawnSpec;
+  preStart?: SpawnSpec;
+  postStop?: SpawnSpec;
+}
+
+function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): AppSpecSet {
   const app = ra.app;
   const exec = app?.exec ?? [];
   if (!app || exec.length === 0) throw new RktError(`cannot run app "${ra.name}": it has no exec (give one with --exec)`);
@@ -35,6 +45,32 @@ function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): { main:
     return h && h.exec.length ? { ...base, path: h.exec[0]!, argv: h.exec, uid: 0, gid: 0, groups: [] } : undefined;
   };
   return { main: { ...base, path: posix.resolve(cwd, exec[0]!), argv: exec, ...creds }, preStart: handler("pre-start"), postStop: handler("post-stop") };
+}
+
+/** What the host offers isolators: its cgroups (none: no cgroup limits) and capabilities. */
+export interface HostIsolation {
+  cgroups?: CgroupManager;
+  /** /proc/sys/kernel/cap_last_cap */
+  lastCap: number;
+  /** process.arch */
+  arch: string;
+}
+
+/**
+ * Applies every app's isolators to its specs (the handlers share the app's cgroup and sandbox, as
+ * ExecStartPre= shares a systemd unit's) and plans the pod's cgroups.
+ */
+function isolate(uuid: string, apps: readonly { ra: RuntimeApp; specs: AppSpecSet }[], args: RunArgs, host: HostIsolation): CgroupPlan | undefined {
+  const opts = { disableCapabilities: args.disableCapabilities, disableSeccomp: args.disableSeccomp, lastCap: host.lastCap, arch: host.arch };
+  const isolation = new Map<string, AppIsolation>(apps.map(({ ra, specs }) => [ra.name, appIsolation(ra.name, ra.app?.isolators, specs.main.uid, opts)]));
+  const cgroups = host.cgroups?.planPod(uuid, apps.map(({ ra }) => ({ name: ra.name, resources: isolation.get(ra.name)!.resources })));
+  for (const c of new Set(cgroups?.unsupported)) warn(`resource/${c} isolator set but support disabled in the kernel, skipping`);
+  for (const { ra, specs } of apps) {
+    const iso = isolation.get(ra.name)!;
+    const extra = { writes: isolationWrites(cgroups?.joins[ra.name] ?? [], iso.oomScoreAdj), capDrop: iso.capDrop, noNewPrivs: iso.noNewPrivs, seccomp: iso.seccomp };
+    for (const s of [specs.preStart, specs.main, specs.postStop]) if (s) Object.assign(s, extra);
+  }
+  return cgroups;
 }
 
 /**
@@ -61,9 +97,10 @@ export function planPod(
   podDir: string,
   manifest: PodManifest,
   args: RunArgs,
+  host: HostIsolation,
   console = "/dev/null",
   flavor: Flavor = "coreos",
-): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[] } {
+): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[]; cgroups?: CgroupPlan } {
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
   const fly = flavor === "fly";
   if (fly && manifest.apps.length > 1) throw new RktError("cannot run pod: fly only supports 1 application per pod");
@@ -71,8 +108,10 @@ export function planPod(
   const hostname = fly ? hostnameOfHost() : args.hostname || `rkt-${args.uuid}`;
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
-  const apps = manifest.apps.map((ra): AppSpecs => {
-    const s = appSpecs(podDir, ra, args.interactive);
+  const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive) }));
+  // fly, as rkt's, runs its app with rkt's own privileges and no cgroups of its own
+  const cgroups = fly ? undefined : isolate(args.uuid, planned, args, host);
+  const apps = planned.map(({ ra, specs: s }): AppSpecs => {
     const preStart = add(s.preStart);
     const main = add(s.main)!;
     return { name: ra.name, main, preStart, postStop: add(s.postStop) };
@@ -84,6 +123,7 @@ export function planPod(
     dns: args.dnsConfMode,
     volumes: manifest.volumes,
     console,
+    restrictPaths: !args.disablePaths,
     apps: manifest.apps.map((ra) => ({
       name: ra.name,
       root: appRootfs(podDir, ra.name),
@@ -96,5 +136,5 @@ export function planPod(
   if (!fly && args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
   if (net === "none") cloneFlags |= CLONE.CLONE_NEWNET;
   // fly keeps the host's UTS namespace: an empty hostname tells PID 1 not to set one
-  return { setup: { cloneFlags, ops, hostname: fly ? "" : hostname, loopbackUp: net === "none", keepSession: args.interactive }, specs, apps };
+  return { setup: { cloneFlags, ops, hostname: fly ? "" : hostname, loopbackUp: net === "none", keepSession: args.interactive }, specs, apps, cgroups };
 }

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { detectCgroups } from "./detect.ts";
+import { podScopeName } from "./manager.ts";
+import { cgroupDir, parseMountInfo } from "./mounts.ts";
+import { sharesToWeight } from "./v2.ts";
+
+// this machine's layout (and CI's): v1 controllers on a tmpfs, cgroup2 left empty at unified
+const HYBRID_MOUNTS = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices
+39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+`;
+const HYBRID_SELF = `9:name=systemd:/user.slice/session-1.scope
+8:pids:/user.slice
+5:devices:/user.slice
+4:memory:/sandbox/x
+2:cpu,cpuacct:/
+0::/user.slice/session-1.scope
+`;
+const UUID = "6c5f1234-0a1b-4c2d-8e3f-123456789abc";
+const SCOPE = "machine-rkt\\x2d6c5f1234\\x2d0a1b\\x2d4c2d\\x2d8e3f\\x2d123456789abc.scope";
+
+const tmp: string[] = [];
+afterEach(() => tmp.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("cgroup names and mounts", () => {
+  test("a pod's scope is systemd's escaping of the machine name rkt-<uuid>", () => {
+    expect(podScopeName(UUID)).toBe(SCOPE);
+  });
+
+  test("mountinfo fields, octal escapes, and hierarchies mounted as a subtree", () => {
+    const [m] = parseMountInfo("50 40 0:40 /docker/abc /sys/fs/cgroup/my\\040mem rw - cgroup cgroup rw,memory\n");
+    expect(m).toEqual({ root: "/docker/abc", mountPoint: "/sys/fs/cgroup/my mem", fsType: "cgroup", superOptions: ["rw", "memory"] });
+    expect(cgroupDir(m!, "/docker/abc/x")).toBe("/sys/fs/cgroup/my mem/x");
+    expect(cgroupDir(m!, "/")).toBe("/sys/fs/cgroup/my mem");
+  });
+});
+
+describe("cgroup v1 (hybrid hosts)", () => {
+  const v1 = detectCgroups(HYBRID_MOUNTS, HYBRID_SELF)!;
+
+  test("is chosen when v1 controllers are mounted, even beside an empty cgroup2", () => {
+    expect(v1.version).toBe(1);
+    expect(v1.ownProcs).toBe("/sys/fs/cgroup/systemd/user.slice/session-1.scope/cgroup.procs");
+  });
+
+  test("pods go below the caller's own cgroup in systemd's, the limit and the accounting hierarchies", () => {
+    const plan = v1.planPod(UUID, [{ name: "web", resources: {} }]);
+    const scopes = plan.mkdirs.filter((d) => d.endsWith(".scope"));
+    expect(scopes).toEqual([
+      `/sys/fs/cgroup/systemd/user.slice/session-1.scope/${SCOPE}`,
+      `/sys/fs/cgroup/pids/user.slice/${SCOPE}`,
+      `/sys/fs/cgroup/memory/sandbox/x/${SCOPE}`,
+      `/sys/fs/cgroup/cpu,cpuacct/${SCOPE}`,
+    ]);
+    expect(plan.joins.web).toContain(`/sys/fs/cgroup/memory/sandbox/x/${SCOPE}/system.slice/web.service/cgroup.procs`);
+    expect(plan.joins.web).toHaveLength(4);
+    expect(plan.owned).toEqual(plan.mkdirs);
+    // parents before children, so mkdir goes in order and gc removes in reverse
+    for (const [i, d] of plan.mkdirs.entries()) expect(plan.mkdirs.slice(i + 1).some((x) => d.startsWith(`${x}/`))).toBe(false);
+    expect(plan.subcgroup).toBe(`/user.slice/session-1.scope/${SCOPE}`);
+    expect(plan.writes).toEqual([]);
+  });
+
+  test("limits as systemd wrote them: MemoryLimit=, CPUQuota= over a 100 ms period, CPUShares=", () => {
+    const plan = v1.planPod(UUID, [{ name: "a", resources: { memoryLimit: 26214400, cpuQuotaPercent: 80, cpuShares: 512 } }, { name: "b", resources: {} }]);
+    const app = (c: string) => `${c}/system.slice/a.service`;
+    expect(plan.writes).toEqual([
+      { path: `${app(`/sys/fs/cgroup/memory/sandbox/x/${SCOPE}`)}/memory.limit_in_bytes`, data: "26214400" },
+      { path: `${app(`/sys/fs/cgroup/cpu,cpuacct/${SCOPE}`)}/cpu.cfs_period_us`, data: "100000" },
+      { path: `${app(`/sys/fs/cgroup/cpu,cpuacct/${SCOPE}`)}/cpu.cfs_quota_us`, data: "80000" },
+      { path: `${app(`/sys/fs/cgroup/cpu,cpuacct/${SCOPE}`)}/cpu.shares`, data: "512" },
+    ]);
+    expect(plan.unsupported).toEqual([]);
+  });
+
+  test("a limit whose controller is not mounted is reported, not written", () => {
+    const noMemory = detectCgroups(HYBRID_MOUNTS.replace(/^35 .*\n/m, ""), HYBRID_SELF)!;
+    const plan = noMemory.planPod(UUID, [{ name: "a", resources: { memoryLimit: 1 << 20 } }]);
+    expect(plan.unsupported).toEqual(["memory"]);
+    expect(plan.writes).toEqual([]);
+  });
+});
+
+describe("cgroup v2", () => {
+  function unified(controllers: string): string {
+    const root = mkdtempSync(join(tmpdir(), "rkt-cg2-"));
+    tmp.push(root);
+    writeFileSync(join(root, "cgroup.controllers"), controllers);
+    return root;
+  }
+
+  test("pods go to machine.slice, controllers delegated down to the apps only when a limit needs them", () => {
+    const root = unified("cpuset cpu io memory pids\n");
+    const v2 = detectCgroups(`30 23 0:26 / ${root} rw - cgroup2 cgroup2 rw,nsdelegate\n`, "0::/user.slice/x.scope\n")!;
+    expect(v2.version).toBe(2);
+    expect(v2.ownProcs).toBe(`${root}/user.slice/x.scope/cgroup.procs`);
+    const scope = `${root}/machine.slice/${SCOPE}`;
+    const bare = v2.planPod(UUID, [{ name: "a", resources: {} }]);
+    expect(bare.mkdirs).toEqual([`${root}/machine.slice`, scope, `${scope}/system.slice`, `${scope}/system.slice/a.service`]);
+    expect(bare.owned).toEqual(bare.mkdirs.slice(1));
+    expect(bare.writes).toEqual([]);
+    expect(bare.subcgroup).toBe(`machine.slice/${SCOPE}`);
+    const limited = v2.planPod(UUID, [{ name: "a", resources: { memoryLimit: 1 << 24, cpuQuotaPercent: 150, cpuShares: 2048 } }]);
+    const delegate = [root, `${root}/machine.slice`, scope, `${scope}/system.slice`].map((d) => ({ path: `${d}/cgroup.subtree_control`, data: "+memory +cpu" }));
+    expect(limited.writes).toEqual([
+      ...delegate,
+      { path: `${scope}/system.slice/a.service/memory.max`, data: String(1 << 24) },
+      { path: `${scope}/system.slice/a.service/cpu.max`, data: "150000 100000" },
+      { path: `${scope}/system.slice/a.service/cpu.weight`, data: "200" },
+    ]);
+  });
+
+  test("systemd's shares → weight conversion, clamped", () => {
+    expect(sharesToWeight(1024)).toBe(100);
+    expect(sharesToWeight(2)).toBe(1);
+    expect(sharesToWeight(262144)).toBe(10000);
+  });
+
+  test("a controller the root does not offer is reported", () => {
+    const root = unified("pids\n");
+    const v2 = detectCgroups(`30 23 0:26 / ${root} rw - cgroup2 cgroup2 rw\n`, "0::/\n")!;
+    const plan = v2.planPod(UUID, [{ name: "a", resources: { cpuShares: 100 } }]);
+    expect(plan.unsupported).toEqual(["cpu"]);
+    expect(plan.writes).toEqual([]);
+  });
+
+  test("no cgroup mounts at all: no manager", () => {
+    expect(detectCgroups("31 23 0:28 / /sys rw - sysfs sysfs rw\n", "")).toBeUndefined();
+  });
+});
