@@ -45,6 +45,18 @@ export function setCloexec(fd: number, on: boolean): void {
   check(libc.fcntl(fd, F_SETFD, next), { syscall: "fcntl(F_SETFD)", path: `fd ${fd}` });
 }
 
+const F_GETFL = 3;
+const F_SETFL = 4;
+
+/**
+ * Clears O_NONBLOCK on `fd`. Bun makes its stdio non-blocking; the flag lives on the shared open file
+ * description, so a program exec'd on these fds would see EAGAIN on a full pipe.
+ */
+export function clearNonblock(fd: number): void {
+  const flags = check(libc.fcntl(fd, F_GETFL, 0), { syscall: "fcntl(F_GETFL)", path: `fd ${fd}` });
+  if (flags & O.O_NONBLOCK) check(libc.fcntl(fd, F_SETFL, flags & ~O.O_NONBLOCK), { syscall: "fcntl(F_SETFL)", path: `fd ${fd}` });
+}
+
 /** mknod(2): `dev` is makedev(major, minor) as glibc encodes it. */
 export function mknod(path: string, mode: number, major: number, minor: number): void {
   const dev =

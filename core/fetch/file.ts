@@ -31,7 +31,8 @@ export async function fetchFile(store: ImageStore, path: string, sig: SignatureC
     size = st.size;
   } catch (e) {
     if (e instanceof FetchError) throw e;
-    throw new FetchError(`cannot fetch image "${path}": no such file`, { cause: e });
+    // the stat error only repeats the path: the message says it all
+    throw new FetchError(`cannot fetch image "${path}": no such file`);
   }
   const url = `file://${path}`;
   const id = identity(path);

@@ -3,6 +3,8 @@
 // with the pod lock's fd left open across the exec and named by RKT_LOCK_FD; `gc` and `stop` run as
 // children in the pod directory. The built-in stage1 never comes here (DESIGN.md §3).
 import { setCloexec } from "../../ffi/fs.ts";
+import { SyscallError } from "../../ffi/errors.ts";
+import { clearNonblock } from "../../ffi/fs.ts";
 import { chdir, execve } from "../../ffi/proc.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { RktError } from "../errors.ts";
@@ -23,6 +25,13 @@ function execIn(podDir: string, path: string, argv: readonly string[], env: Reco
   // Bun ignores SIGPIPE and SIGXFSZ; an ignored signal stays ignored across execve, a handled one
   // goes back to its default, which is what rkt's Go stage0 hands over.
   for (const sig of ["SIGPIPE", "SIGXFSZ"] as const) process.on(sig, () => {});
+  for (const fd of [0, 1, 2]) {
+    try {
+      clearNonblock(fd);
+    } catch (e) {
+      if (!(e instanceof SyscallError && e.code === "EBADF")) throw e; // a closed standard fd stays closed
+    }
+  }
   chdir(podDir);
   const all = { ...process.env, ...env };
   execve(path, [path, ...argv], Object.entries(all).map(([k, v]) => `${k}=${v ?? ""}`));
