@@ -1,6 +1,7 @@
 // Linux errno numbers by name, for seccomp's errno action (rkt passed the name to systemd's
 // SystemCallErrorNumber=). Generated from /usr/include/asm-generic/errno-base.h and errno.h (the same
-// values on x86_64 and aarch64, aliases included); regenerate, do not edit.
+// values on x86_64 and aarch64, aliases included), plus glibc's ENOTSUP (= EOPNOTSUPP, which rkt's
+// seccomp guide uses); regenerate, do not edit.
 
 /** `E…` name → errno value. */
 export const ERRNO_NUMBERS: Readonly<Record<string, number>> = {
@@ -20,5 +21,5 @@ export const ERRNO_NUMBERS: Readonly<Record<string, number>> = {
   EHOSTUNREACH: 113, EALREADY: 114, EINPROGRESS: 115, ESTALE: 116, EUCLEAN: 117, ENOTNAM: 118, ENAVAIL: 119,
   EISNAM: 120, EREMOTEIO: 121, EDQUOT: 122, ENOMEDIUM: 123, EMEDIUMTYPE: 124, ECANCELED: 125, ENOKEY: 126,
   EKEYEXPIRED: 127, EKEYREVOKED: 128, EKEYREJECTED: 129, EOWNERDEAD: 130, ENOTRECOVERABLE: 131, ERFKILL: 132,
-  EHWPOISON: 133, EWOULDBLOCK: 11, EDEADLOCK: 35,
+  EHWPOISON: 133, EWOULDBLOCK: 11, EDEADLOCK: 35, ENOTSUP: 95,
 };

@@ -4,6 +4,7 @@
 // isolators are not enforced, as in rkt. Pure but for warnings.
 import type { Resources } from "../../core/cgroups/manager.ts";
 import { RktError } from "../../core/errors.ts";
+import { warn } from "../../core/log.ts";
 import { isolatorValue, type Isolator, type IsolatorValue } from "../../core/schema/isolators.ts";
 import { compileSeccomp } from "../isolators/bpf.ts";
 import { appCapabilities, capabilityDropMask } from "../isolators/capabilities.ts";
@@ -18,7 +19,7 @@ export interface IsolationOptions {
   disableSeccomp: boolean;
   /** /proc/sys/kernel/cap_last_cap */
   lastCap: number;
-  /** process.arch: the seccomp filter is compiled for x64 only */
+  /** process.arch: seccomp filters are compiled for x64 (the release architecture) only */
   arch: string;
 }
 
@@ -56,12 +57,15 @@ export function appIsolation(app: string, isolators: readonly Isolator[] | undef
     capDrop: opts.disableCapabilities ? 0n : capabilityDropMask(appCapabilities(values), opts.lastCap),
     noNewPrivs: last("os/linux/no-new-privileges")?.enabled ?? false,
   };
-  const filter = opts.disableSeccomp || opts.arch !== "x64" ? undefined : appSeccomp(values);
-  if (filter) {
-    out.seccomp = compileSeccomp(seccompPolicy(filter));
-    // a process without CAP_SYS_ADMIN may only load a filter under no-new-privileges
-    if (uid !== 0) out.noNewPrivs = true;
+  const filter = opts.disableSeccomp ? undefined : appSeccomp(values);
+  if (!filter) return out;
+  if (opts.arch !== "x64") {
+    warn(`seccomp filters are built for x86_64 only: app "${app}" runs without one on ${opts.arch}`);
+    return out;
   }
+  out.seccomp = compileSeccomp(seccompPolicy(filter));
+  // a process without CAP_SYS_ADMIN may only load a filter under no-new-privileges
+  if (uid !== 0) out.noNewPrivs = true;
   return out;
 }
 
