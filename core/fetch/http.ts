@@ -33,7 +33,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** A hint for the TLS failures a user can do something about. */
 function tlsHint(err: unknown): string {
-  const code = String((err as { code?: unknown })?.code ?? "");
+  // ofetch wraps the fetch error: its code is on the cause
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = String(e?.code ?? e?.cause?.code ?? "");
   return /CERT|VERIFY|SELF_SIGNED|ISSUER|HOSTNAME|ALTNAME/i.test(code) ? " (the server's certificate is not trusted; --insecure-options=tls skips the check)" : "";
 }
 
@@ -61,12 +63,18 @@ export async function httpRequest(url: string | URL, opts: HttpOptions, init: Re
     if (auth) headers.authorization = auth;
     let res: Response;
     try {
-      res = await fetch(current, {
+      // ofetch (the client's HTTP library), kept to a plain request: no retries, no status errors, the
+      // body as a stream, redirects by hand; `tls` passes through to Bun's fetch underneath.
+      const { ofetch } = await import("ofetch");
+      res = await ofetch.raw(current.href, {
         method: init.method ?? "GET",
         headers,
         redirect: "manual",
+        responseType: "stream",
+        ignoreResponseError: true,
+        retry: 0,
         tls: { rejectUnauthorized: !opts.insecureTls },
-      });
+      } as Parameters<typeof ofetch.raw>[1]);
     } catch (cause) {
       throw new ConnectionError(`cannot fetch ${init.what} "${current.href}"${tlsHint(cause)}`, { cause });
     }
