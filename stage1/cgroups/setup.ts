@@ -1,8 +1,8 @@
-// Applies a pod's cgroup plan (core/cgroups) before its PID 1 starts: the record of what it owns
-// first (so gc finds even a half-made tree), then the directories, the controller and limit files,
-// and rkt's `subcgroup`. The apps join their cgroups themselves, writing "0" to cgroup.procs in the
-// PID 1 shim before execve: the stage1 and PID 1 stay outside, so the pod's memory cgroup is never
-// charged for the resident Bun process (DESIGN.md §3).
+// Applies a pod's cgroup plan (core/cgroups): the record of what the pod owns and rkt's `subcgroup`
+// first (before `pid`, and so that gc finds even a half-made tree), then, before any app starts,
+// the directories and the controller and limit files. The apps join their cgroups themselves,
+// writing "0" to cgroup.procs in the PID 1 shim before execve: stage1 and PID 1 stay outside, so
+// the pod's memory cgroup is never charged for the resident Bun process (DESIGN.md §3).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,9 +21,14 @@ export function primeCgroupMigration(mgr: CgroupManager): void {
   writeFile(mgr.ownProcs, "0").catch(() => {});
 }
 
-/** Creates the cgroups of `plan` for pod `podDir`. */
-export function applyCgroupPlan(podDir: string, plan: CgroupPlan): void {
+/** Records the cgroups of `plan` in pod directory `podDir`, and rkt's `subcgroup`. */
+export function recordCgroupPlan(podDir: string, plan: CgroupPlan): void {
   writeFileSync(podCgroupsFile(podDir), plan.owned.map((d) => `${d}\n`).join(""));
+  writeFileSync(join(podDir, "subcgroup"), plan.subcgroup);
+}
+
+/** Creates the cgroups of `plan` with their limits. */
+export function createCgroups(plan: CgroupPlan): void {
   for (const dir of plan.mkdirs) {
     try {
       mkdirSync(dir);
@@ -38,5 +43,4 @@ export function applyCgroupPlan(podDir: string, plan: CgroupPlan): void {
       throw new RktError(`cannot write "${w.data}" to cgroup file "${w.path}"`, { cause: e });
     }
   }
-  writeFileSync(join(podDir, "subcgroup"), plan.subcgroup);
 }

@@ -12,7 +12,7 @@ import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
 import { startPod, type PodInit } from "../../ffi/spawn.ts";
-import { applyCgroupPlan, primeCgroupMigration } from "../cgroups/setup.ts";
+import { createCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
 import { parseRunArgs } from "../plan/args.ts";
 import { planPod, podFlavor, type HostIsolation } from "../plan/pod.ts";
@@ -37,17 +37,19 @@ function hostIsolation(): HostIsolation {
 
 function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean } {
   const args = parseRunArgs(argv);
+  const flavor = podFlavor(podDir);
   const host = hostIsolation();
   // the grace period of the first cgroup migration passes while the pod is planned and set up
-  if (host.cgroups) primeCgroupMigration(host.cgroups);
+  if (host.cgroups && flavor !== "fly") primeCgroupMigration(host.cgroups);
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
-  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", podFlavor(podDir));
+  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor);
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
+  if (plan.cgroups) recordCgroupPlan(podDir, plan.cgroups);
   const pod = startPod(plan.setup, plan.specs);
   writeFileSync(join(podDir, "pid"), String(pod.pid));
   try {
     // before any app starts: PID 1 itself never joins them
-    if (plan.cgroups) applyCgroupPlan(podDir, plan.cgroups);
+    if (plan.cgroups) createCgroups(plan.cgroups);
   } catch (e) {
     pod.close();
     waitPid(pod.pid);
