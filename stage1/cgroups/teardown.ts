@@ -1,6 +1,6 @@
-// Removes a pod's cgroups (stage1 gc, so rkt gc and rkt rm): what is left in them is killed first
-// (a fly app whose stage1 was killed, say), then each directory goes, deepest first. rmdir(2) of a
-// cgroup fails with EBUSY until its last process is reaped, hence the short retries.
+// Removes a pod's cgroups, deepest first: when the pod ends, and in stage1 gc (so rkt gc and rkt rm)
+// for a pod whose stage1 was killed. rmdir(2) of a cgroup fails with EBUSY while a process is left
+// in it: that one is killed, and the rmdir retried until the kernel has reaped it.
 import { readFileSync, rmdirSync } from "node:fs";
 import { RktError } from "../../core/errors.ts";
 import { readPodCgroups } from "../../core/cgroups/pod.ts";
@@ -34,9 +34,7 @@ function remove(dir: string): void {
   }
 }
 
-/** Kills what is left in pod `podDir`'s cgroups and removes them. */
+/** Removes pod `podDir`'s cgroups, killing what is left in them. */
 export function removePodCgroups(podDir: string): void {
-  const dirs = readPodCgroups(podDir);
-  for (const d of dirs) killAll(d);
-  for (const d of dirs.toReversed()) remove(d);
+  for (const d of readPodCgroups(podDir).toReversed()) remove(d);
 }
