@@ -12,7 +12,7 @@ export interface MountInfo {
 
 /** Parses /proc/<pid>/mountinfo (octal escapes decoded). */
 export function parseMountInfo(text: string): MountInfo[] {
-  const decode = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+  const decode = (s: string) => (s.includes("\\") ? s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))) : s);
   return text.split("\n").filter(Boolean).map((line) => {
     const [pre, post = ""] = line.split(" - ");
     const f = pre!.split(" ");

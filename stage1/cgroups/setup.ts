@@ -15,7 +15,8 @@ import { podCgroupsFile } from "../../core/cgroups/pod.ts";
  * cgroup migration takes cgroup_threadgroup_rwsem for writing, whose first writer waits one RCU
  * grace period (~13 ms measured here, crun pays it too); writers within the following grace period
  * do not (kernel/rcu/sync.c). Started while stage1 plans the pod, it overlaps the wait that the
- * app's own join would otherwise pay before its execve.
+ * app's own join would otherwise pay before its execve. The waiting writer holds cgroup_mutex, so
+ * stage1 makes the pod's directories only once its PID 1 is started.
  */
 export function primeCgroupMigration(mgr: CgroupManager): void {
   writeFile(mgr.ownProcs, "0").catch(() => {});
