@@ -1,6 +1,7 @@
 // A private rkt world for one test: its own data dir and config dirs under a temp dir, a way to run
 // the compiled binary against them, and disposal that unmounts whatever is left and removes it all.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { POD_STATE_DIRS } from "../../core/paths.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -64,6 +65,11 @@ export function rktContext(name = "rkt-test"): RktContext {
       return { code: p.exitCode ?? -1, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
     },
     [Symbol.dispose]() {
+      // Pods left behind (a test that killed stage1, a failed assertion) still hold mounts and
+      // cgroups outside this directory: rkt's own gc releases them.
+      if (POD_STATE_DIRS.some((s) => existsSync(join(dir, "pods", s)) && readdirSync(join(dir, "pods", s)).length > 0)) {
+        Bun.spawnSync(argv(["gc", "--grace-period=0s", "--expire-prepared=0s"]), { stdout: "ignore", stderr: "ignore" });
+      }
       unmountBelow(tmp);
       rmSync(tmp, { recursive: true, force: true });
     },
