@@ -30,11 +30,24 @@ export function openIndex(dbDir: string): Database {
   mkdirSync(dbDir, { recursive: true });
   const db = new Database(join(dbDir, "index.sqlite"), { create: true, strict: true });
   db.exec("PRAGMA busy_timeout = 10000");
-  db.exec("PRAGMA journal_mode = WAL");
+  // Switching a new database to WAL needs an exclusive lock, and SQLite reports SQLITE_BUSY at once
+  // (no busy handler) while another process is opening the same new store: retry for a while.
+  for (let i = 0; ; i++) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      break;
+    } catch (e) {
+      if (!/database is locked/.test(String(e)) || i >= 200) throw e;
+      Bun.sleepSync(10);
+    }
+  }
   db.exec("PRAGMA synchronous = NORMAL");
-  const have = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  if (have < SCHEMA_VERSION) {
+  const version = () => (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  if (version() < SCHEMA_VERSION) {
+    // IMMEDIATE: two first fetches into a new store both get here; a deferred transaction would
+    // fail with SQLITE_BUSY when upgrading to a write lock instead of waiting for the other.
     db.transaction(() => {
+      if (version() >= SCHEMA_VERSION) return;
       db.exec(`CREATE TABLE IF NOT EXISTS aciinfo (
         blobkey TEXT PRIMARY KEY, name TEXT NOT NULL, importtime INTEGER NOT NULL, lastused INTEGER NOT NULL,
         latest INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0, treestoresize INTEGER NOT NULL DEFAULT 0)`);
@@ -43,7 +56,7 @@ export function openIndex(dbDir: string): Database {
         aciurl TEXT PRIMARY KEY, sigurl TEXT NOT NULL DEFAULT '', etag TEXT NOT NULL DEFAULT '',
         blobkey TEXT NOT NULL, cachemaxage INTEGER NOT NULL DEFAULT 0, downloadtime INTEGER NOT NULL DEFAULT 0)`);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    })();
+    }).immediate();
   }
   return db;
 }

@@ -1,6 +1,6 @@
 // Temporary import work areas in cas/tmp. Each holds a flock on its `.lock` file while alive, so a
 // later import can tell an abandoned area (its importer was killed) from a live one and sweep it.
-import { closeSync, openSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tryLock, type FileLock } from "../lock.ts";
 
@@ -15,8 +15,10 @@ export interface TmpArea extends Disposable {
 export function createTmpArea(casTmp: string): TmpArea {
   const id = `${process.pid}-${crypto.randomUUID()}`;
   const base = join(casTmp, id);
-  closeSync(openSync(`${base}.lock`, "wx", 0o600));
-  const held: FileLock = tryLock(`${base}.lock`)!;
+  // Locked before it gets the name the sweeper looks for, so no sweeper can take it for abandoned.
+  closeSync(openSync(`${base}.locking`, "wx", 0o600));
+  const held: FileLock = tryLock(`${base}.locking`)!;
+  renameSync(`${base}.locking`, `${base}.lock`);
   return {
     blob: `${base}.blob`,
     tree: `${base}.tree`,
