@@ -15,18 +15,23 @@ export default defineCommand({
     if (images.length === 0) throw new RktError("image rm needs at least one image ID or name");
     using store = ImageStore.open(getGlobals().dir);
     let failed = 0;
-    const done = new Set<string>();
+    // Everything named is resolved first, so naming an image twice (by ID and by name) removes it once.
+    const keys = new Set<string>();
     for (const arg of images) {
       try {
-        for (const key of resolveStoredAll(store, arg)) {
-          if (done.has(key)) continue;
-          await removeImage(store, key);
-          done.add(key);
-          console.log(`successfully removed aci for image: "${key}"`);
-        }
+        for (const key of resolveStoredAll(store, arg)) keys.add(key);
       } catch (e) {
         failed++;
         stderr(`cannot remove image "${arg}": ${messageOf(e)}`);
+      }
+    }
+    for (const key of keys) {
+      try {
+        await removeImage(store, key);
+        console.log(`successfully removed aci for image: "${key}"`);
+      } catch (e) {
+        failed++;
+        stderr(`cannot remove image "${key}": ${messageOf(e)}`);
       }
     }
     if (failed > 0) throw new RktError(`${failed} image(s) cannot be removed`);
