@@ -1,19 +1,34 @@
 // rkt's entry point. Hidden stage1 entrypoints are dispatched before anything else loads (runc's
 // `init`, rkt's multicall), then global flags, help, strict flag checks and the command itself.
 // This is the one place that turns errors into output and exit codes (254 for rkt's own failures).
-import { runCommand, type CommandDef } from "citty";
+import type { CommandDef, ParsedArgs } from "citty";
 import { RktError, UsageError } from "../core/errors.ts";
 import { formatError, setDebug } from "../core/log.ts";
 import { splitGlobals } from "./_globals.ts";
 import { renderHelp, usageLine } from "./_help.ts";
 import { checkFlags, forCitty, setGlobals } from "./_shared.ts";
 import { commands, summaries } from "./commands.ts";
+import { mark, traceLines } from "../core/stage0/trace.ts";
 
 /**
  * Commands that parse their own argv, not through citty's flags: rkt's positional per-app flags
  * (run, prepare), and enter, whose arguments after the UUID are the command to run.
  */
 const SELF_PARSED = new Set(["run", "prepare", "enter"]);
+
+/**
+ * Self-parsed commands whose run() reads nothing but rawArgs: called directly, since citty's
+ * argument parsing of run's ~60 flags costs ~2.5 ms and loading citty ~1 ms, each about a
+ * quarter of a whole `crun run` (the run benchmark, DESIGN.md §3).
+ */
+const RAW_ARGS_ONLY = new Set(["run", "prepare"]);
+
+/** Runs a resolved command with its argv; resolves to its result. */
+async function runResolved(name: string, cmd: CommandDef<any>, rawArgs: string[]): Promise<unknown> {
+  if (RAW_ARGS_ONLY.has(name)) return cmd.run?.({ rawArgs, args: { _: rawArgs } as ParsedArgs, cmd });
+  const { runCommand } = await import("citty");
+  return (await runCommand(cmd, { rawArgs })).result;
+}
 
 const root: CommandDef<any> = {
   meta: { description: "rkt, the application container runner.\n\nA CLI for running app containers on Linux." },
@@ -41,6 +56,7 @@ async function resolveCommand(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  mark("main");
   if (argv[0]?.startsWith("_stage1-")) {
     const { dispatch } = await import("../stage1/entrypoints/table.ts");
     return dispatch(argv);
@@ -69,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
       checkFlags(rest, args);
       rawArgs = forCitty(rest, args);
     }
-    const { result } = await runCommand(cmd, { rawArgs });
+    mark("command loaded");
+    const result = await runResolved(path[0]!, cmd, rawArgs);
     return typeof result === "number" ? result : 0;
   } catch (err) {
     process.stderr.write(formatError(err) + "\n");
@@ -79,5 +96,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then((code) => {
+  mark("end");
+  for (const l of traceLines()) process.stderr.write(l + "\n");
   process.exitCode = code;
 });

@@ -40,6 +40,8 @@ export const libc = dlopen(LIBC, {
   ioctl: { args: [i32, u64, ptr], returns: i32 },
   waitpid: { args: [i32, ptr, i32], returns: i32 },
   strerror: { args: [i32], returns: cstring },
+  setenv: { args: [ptr, ptr, i32], returns: i32 },
+  unsetenv: { args: [ptr], returns: i32 },
 }).symbols;
 
 /** The calling thread's errno, read right after a failed call. */

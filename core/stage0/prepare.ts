@@ -19,6 +19,7 @@ import { checkRunOptions, type RunOptions } from "./run.ts";
 import type { Stage1Location } from "./stage1-image.ts";
 import { writePodStage1 } from "./stage1-pod.ts";
 import { selectStage1 } from "./stage1-select.ts";
+import { mark } from "./trace.ts";
 
 export interface PrepareOptions extends PodOptions {
   apps: AppOptions[];
@@ -39,8 +40,11 @@ interface PreparedImage extends ResolvedImage {
 
 async function resolveImage(g: GlobalOptions, store: ImageStore, image: string, signature: string | undefined, pullPolicy: PullPolicy): Promise<PreparedImage> {
   const key = await findImage(image, { store, pullPolicy, signature: signatureCheck(g, image, signature) });
+  mark("image found");
   const { treeStoreID, rootfs } = await store.renderTree(key);
+  mark("tree rendered");
   store.markUsed(key);
+  mark("marked used");
   return { key, manifest: store.manifest(key), treeStoreID, rootfs };
 }
 
@@ -69,12 +73,15 @@ async function podManifestAndImages(g: GlobalOptions, store: ImageStore, opts: P
 export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: RunOptions): Promise<LockedPod> {
   const paths = dataPaths(g.dir);
   using store = ImageStore.open(g.dir);
+  mark("store open");
   const { manifest, images } = await podManifestAndImages(g, store, opts);
   const stage1 = await selectStage1(g, store, opts.stage1);
+  mark("stage1 selected");
   if (run) checkRunOptions(run, "builtin" in stage1 ? stage1.builtin : undefined);
   // image gc takes this lock exclusively: no tree can vanish while a pod is being prepared
   using _prepare = await lock(paths.prepareLock, { shared: true, create: true });
   const pod = createPod(paths);
+  mark("pod created");
   try {
     if (opts.uuidFileSave) writeFileSync(opts.uuidFileSave, pod.uuid);
     const overlay = !opts.noOverlay && overlaySupported();
@@ -99,5 +106,6 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
     pod.lock.release();
     throw e;
   }
+  mark("pod prepared");
   return pod;
 }

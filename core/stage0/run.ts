@@ -20,6 +20,7 @@ import { mountAppOverlays } from "./rootfs.ts";
 import { execStage1Run } from "./stage1-exec.ts";
 import { DEFAULT_IMAGE_NAME, stage1ImageName } from "./stage1-image.ts";
 import { mountStage1Overlay, podStage1Tree, stage1InterfaceVersion } from "./stage1-pod.ts";
+import { mark } from "./trace.ts";
 
 /** Runtime options of run / run-prepared. */
 export interface RunOptions {
@@ -87,12 +88,14 @@ export function checkRunOptions(opts: RunOptions, builtin: string | undefined): 
 export async function runPod(g: GlobalOptions, pod: LockedPod, opts: RunOptions, stage1: Stage1Run): Promise<number> {
   const paths = dataPaths(g.dir);
   const running = movePod(paths, pod, "run");
+  mark("moved to run");
   try {
     const image = podStage1Tree(running.path) !== undefined;
     if (image) mountStage1Overlay(running.path, paths.trees);
     mountAppOverlays(running.path, (readPodManifest(running.path)?.apps ?? []).map((a) => a.name), paths.trees);
     writeDnsFiles(running.path, opts.dns);
     const argv = stage1RunArgs(g, running.uuid, opts, stage1InterfaceVersion(running.path));
+    mark("overlays mounted");
     if (image) execStage1Run(g, running.path, argv, running.lock);
     return await stage1(argv, running.path);
   } finally {

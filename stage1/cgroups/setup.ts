@@ -3,8 +3,7 @@
 // the directories and the controller and limit files. The apps join their cgroups themselves,
 // writing "0" to cgroup.procs in the PID 1 shim before execve: stage1 and PID 1 stay outside, so
 // the pod's memory cgroup is never charged for the resident Bun process (DESIGN.md §3).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdirSync, writeFile, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RktError } from "../../core/errors.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
@@ -19,7 +18,8 @@ import { podCgroupsFile } from "../../core/cgroups/pod.ts";
  * stage1 makes the pod's directories only once its PID 1 is started.
  */
 export function primeCgroupMigration(mgr: CgroupManager): void {
-  writeFile(mgr.ownProcs, "0").catch(() => {});
+  // node:fs's callback form: node:fs/promises would cost ~0.6 ms to load
+  writeFile(mgr.ownProcs, "0", () => {});
 }
 
 /** Records the cgroups of `plan` in pod directory `podDir`, and rkt's `subcgroup`. */

@@ -17,6 +17,7 @@ import { removePodCgroups } from "../cgroups/teardown.ts";
 import { parseRunArgs } from "../plan/args.ts";
 import { planPod, podFlavor, type HostIsolation } from "../plan/pod.ts";
 import { Supervisor, type AppSpecs } from "../supervisor.ts";
+import { mark } from "../../core/stage0/trace.ts";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 
@@ -41,11 +42,15 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
   const host = hostIsolation();
   // the grace period of the first cgroup migration passes while the pod is planned and set up
   if (host.cgroups && flavor !== "fly") primeCgroupMigration(host.cgroups);
+  mark("stage1 host");
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
   const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor);
+  mark("stage1 planned");
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   if (plan.cgroups) recordCgroupPlan(podDir, plan.cgroups);
+  mark("cgroup plan recorded");
   const pod = startPod(plan.setup, plan.specs);
+  mark("pod started");
   writeFileSync(join(podDir, "pid"), String(pod.pid));
   try {
     // before any app starts: PID 1 itself never joins them
@@ -55,6 +60,7 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
     waitPid(pod.pid);
     throw e;
   }
+  mark("cgroups created");
   return { pod, apps: plan.apps, uuid: args.uuid, interactive: args.interactive };
 }
 
@@ -102,6 +108,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
       const events = await pod.next();
       if (events.length === 0) break;
       for (const ev of events) {
+        mark(`event ${ev.kind}`);
         if (ev.kind === "ready") symlinkSync("ready", join(podDir, "stage1", "rootfs", "rkt", "supervisor-status"));
         if (ev.kind === "setup-failed") {
           process.stderr.write(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
@@ -114,7 +121,9 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     pod.close();
     while ((await pod.next()).length > 0);
     waitPid(pod.pid);
+    mark("pod reaped");
     releaseCgroups(podDir);
+    mark("cgroups released");
     timers.forEach(clearTimeout);
     for (const sig of FORWARDED) process.off(sig, forward);
   }

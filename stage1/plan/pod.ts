@@ -2,7 +2,6 @@
 // need: namespaces, the setup plan, the cgroup plan, the spec table (apps and their event handlers,
 // with the app's isolators). Reads the app rootfs (users, groups, symlinks) but changes nothing:
 // stage1 applies the cgroup plan, the PID 1 shim the rest.
-import { hostname as hostnameOfHost } from "node:os";
 import { join, posix } from "node:path";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
 import { RktError } from "../../core/errors.ts";
@@ -105,7 +104,8 @@ export function planPod(
   const fly = flavor === "fly";
   if (fly && manifest.apps.length > 1) throw new RktError("cannot run pod: fly only supports 1 application per pod");
   const net = fly ? "host" : supportedNetworkMode(parseNetworks(args.net.join(",")));
-  const hostname = fly ? hostnameOfHost() : args.hostname || `rkt-${args.uuid}`;
+  // node:os only for fly: it takes ~0.25 ms to load
+  const hostname = fly ? (require("node:os") as typeof import("node:os")).hostname() : args.hostname || `rkt-${args.uuid}`;
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
   const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive) }));
