@@ -2,7 +2,7 @@
 // decompress → sha512 + temp blob + tar parse (layout checks, manifest) + extraction into a temp
 // tree — then, under the image's key lock, renames into place and writes the index row last, so a
 // killed import leaves nothing visible (its temp area is swept by the next import).
-import { constants as sqlite, type Database } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AciLayoutSink } from "../aci/layout.ts";
@@ -100,9 +100,6 @@ export class ImageStore implements Disposable {
       mkdirSync(d, { recursive: true });
     }
     this.db = openIndex(this.paths.db);
-    // The WAL file stays between connections: SQLite otherwise creates it (and -shm) on each open,
-    // syncs its header on the first write and deletes both on close, ~1 ms of `rkt run` (markUsed).
-    this.db.fileControl(sqlite.SQLITE_FCNTL_PERSIST_WAL, 1);
   }
 
   /** Opens the store of data directory `dir`, creating its layout when needed. */

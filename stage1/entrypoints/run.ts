@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { detectCgroups } from "../../core/cgroups/detect.ts";
 import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
+import { DEFAULT_IMAGE_NAME } from "../../core/stage0/stage1-image.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
 import { startPod, type PodInit } from "../../ffi/spawn.ts";
@@ -31,9 +32,23 @@ function callerTty(): string {
   }
 }
 
-/** This host's cgroups and capabilities, as seen from this process. */
+let host: HostIsolation | undefined;
+
+/** This host's cgroups and capabilities, as seen from this process (read once). */
 function hostIsolation(): HostIsolation {
-  return { cgroups: detectCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
+  return (host ??= { cgroups: detectCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch });
+}
+
+/**
+ * Primes cgroup migrations (stage1/cgroups/setup.ts) while stage0 still prepares a pod of built-in
+ * flavor `flavor`: the grace period the first migration waits then passes during stage0's work, and
+ * launch()'s own prime, within the window that follows, returns at once instead of keeping the
+ * pod's cgroup directories waiting. Only the default flavor makes cgroups: a fly pod could end
+ * before the migration, and a process cannot exit while one of its threads waits in it.
+ */
+export function primeCgroups(flavor: string): void {
+  const { cgroups } = hostIsolation();
+  if (cgroups && flavor === DEFAULT_IMAGE_NAME) primeCgroupMigration(cgroups);
 }
 
 function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean } {

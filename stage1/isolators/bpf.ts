@@ -32,11 +32,19 @@ export function errnoAction(errno: number): number {
   return (SECCOMP_RET.ERRNO | (errno & 0xffff)) >>> 0;
 }
 
-/** The rules ascending, adjacent ranges with the same action merged. */
+/**
+ * The rules ascending, adjacent ranges with the same action merged. Sorted through a typed array of
+ * `first * count + index` keys (exact in a double while first < 2^32 and count < 2^21): the native
+ * sort needs no comparator calls, which cost ~1 ms cold in the interpreter.
+ */
 function ranges(rules: SeccompPolicy["rules"]): [number, number, number][] {
+  const count = rules.length;
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) keys[i] = rules[i]![0] * count + i;
   const out: [number, number, number][] = [];
-  for (const [lo, hi, act] of rules.toSorted((a, b) => a[0] - b[0])) {
-    const last = out.at(-1);
+  for (const key of keys.sort()) {
+    const [lo, hi, act] = rules[key % count]!;
+    const last = out[out.length - 1];
     if (last && last[1] === lo - 1 && last[2] === act) last[1] = hi;
     else out.push([lo, hi, act]);
   }
@@ -48,26 +56,31 @@ function ranges(rules: SeccompPolicy["rules"]): [number, number, number][] {
  * in ascending order, 4 short jumps each, so no jump ever needs more than the 8-bit offset.
  */
 export function compileSeccomp(policy: SeccompPolicy): Uint8Array {
-  const prog: [number, number, number, number][] = [
-    [LD_W_ABS, 0, 0, ARCH],
-    [JMP_JEQ_K, 1, 0, AUDIT_ARCH_X86_64],
-    [RET_K, 0, 0, SECCOMP_RET.KILL_PROCESS],
-    [LD_W_ABS, 0, 0, NR],
-    [JMP_JGE_K, 0, 1, X32_SYSCALL_BIT],
-    [RET_K, 0, 0, SECCOMP_RET.KILL_PROCESS],
-  ];
-  for (const [lo, hi, act] of ranges(policy.rules)) {
+  const list = ranges(policy.rules);
+  const length = 6 + 4 * list.length + 1;
+  if (length > 4096) throw new RangeError(`seccomp program of ${length} instructions exceeds BPF_MAXINSNS (4096)`);
+  const out = new DataView(new ArrayBuffer(length * 8));
+  let pc = 0;
+  const emit = (code: number, jt: number, jf: number, k: number) => {
+    out.setUint16(pc * 8, code, true);
+    out.setUint8(pc * 8 + 2, jt);
+    out.setUint8(pc * 8 + 3, jf);
+    out.setUint32(pc * 8 + 4, k >>> 0, true);
+    pc++;
+  };
+  emit(LD_W_ABS, 0, 0, ARCH);
+  emit(JMP_JEQ_K, 1, 0, AUDIT_ARCH_X86_64);
+  emit(RET_K, 0, 0, SECCOMP_RET.KILL_PROCESS);
+  emit(LD_W_ABS, 0, 0, NR);
+  emit(JMP_JGE_K, 0, 1, X32_SYSCALL_BIT);
+  emit(RET_K, 0, 0, SECCOMP_RET.KILL_PROCESS);
+  for (const [lo, hi, act] of list) {
     // below this range means below every later one too
-    prog.push([JMP_JGE_K, 1, 0, lo], [RET_K, 0, 0, policy.otherwise], [JMP_JGT_K, 1, 0, hi], [RET_K, 0, 0, act]);
+    emit(JMP_JGE_K, 1, 0, lo);
+    emit(RET_K, 0, 0, policy.otherwise);
+    emit(JMP_JGT_K, 1, 0, hi);
+    emit(RET_K, 0, 0, act);
   }
-  prog.push([RET_K, 0, 0, policy.otherwise]);
-  if (prog.length > 4096) throw new RangeError(`seccomp program of ${prog.length} instructions exceeds BPF_MAXINSNS (4096)`);
-  const out = new DataView(new ArrayBuffer(prog.length * 8));
-  prog.forEach(([code, jt, jf, k], i) => {
-    out.setUint16(i * 8, code, true);
-    out.setUint8(i * 8 + 2, jt);
-    out.setUint8(i * 8 + 3, jf);
-    out.setUint32(i * 8 + 4, k >>> 0, true);
-  });
+  emit(RET_K, 0, 0, policy.otherwise);
   return new Uint8Array(out.buffer);
 }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MS } from "../../ffi/constants.ts";
+import { compileSeccomp } from "../isolators/bpf.ts";
+import { DEFAULT_FILTER, seccompPolicy } from "../isolators/seccomp.ts";
 import { appIsolation, isolationWrites } from "./isolators.ts";
 import { planInaccessibleNodes, planRestrictedPaths } from "./kernel-paths.ts";
 
@@ -11,6 +13,8 @@ describe("an app's isolation (rkt's prepareApp)", () => {
     const iso = appIsolation("a", undefined, 0, OPTS);
     expect(iso.capDrop).toBe(ALL & ~0xa80425fbn);
     expect(iso.seccomp).toBeInstanceOf(Uint8Array);
+    // the program the build-time macro made is the one stage1 would compile
+    expect(iso.seccomp).toEqual(compileSeccomp(seccompPolicy(DEFAULT_FILTER)));
     expect(iso.noNewPrivs).toBe(false);
     expect(iso.resources).toEqual({});
     expect(iso.oomScoreAdj).toBeUndefined();

@@ -8,7 +8,11 @@ import { warn } from "../../core/log.ts";
 import { isolatorValue, type Isolator, type IsolatorValue } from "../../core/schema/isolators.ts";
 import { compileSeccomp } from "../isolators/bpf.ts";
 import { appCapabilities, capabilityDropMask } from "../isolators/capabilities.ts";
-import { appSeccomp, seccompPolicy } from "../isolators/seccomp.ts";
+import { appSeccomp, DEFAULT_FILTER, seccompPolicy } from "../isolators/seccomp.ts";
+import { defaultSeccompProgram } from "../isolators/seccomp.ts" with { type: "macro" };
+
+/** The program of DEFAULT_FILTER, compiled when the binary is built (or the module transpiled). */
+const DEFAULT_PROGRAM = defaultSeccompProgram();
 
 /** rkt's MaxMilliValue: a CPU limit whose millicores overflow an int64 is refused. */
 const MAX_MILLI = Number.MAX_SAFE_INTEGER;
@@ -63,7 +67,7 @@ export function appIsolation(app: string, isolators: readonly Isolator[] | undef
     warn(`seccomp filters are built for x86_64 only: app "${app}" runs without one on ${opts.arch}`);
     return out;
   }
-  out.seccomp = compileSeccomp(seccompPolicy(filter));
+  out.seccomp = filter === DEFAULT_FILTER ? Buffer.from(DEFAULT_PROGRAM, "base64") : compileSeccomp(seccompPolicy(filter));
   // a process without CAP_SYS_ADMIN may only load a filter under no-new-privileges
   if (uid !== 0) out.noNewPrivs = true;
   return out;
