@@ -66,20 +66,40 @@ function bigImage(sizeMb = SIZE_MB): string {
   return aci;
 }
 
+/** Medians of two commands run alternately (a, b, a, b, …), so both see the same machine. */
+function pairedMedians(a: string, b: string, setup?: string): [number, number] {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const [cmd, times] of [[a, ta], [b, tb]] as const) {
+      if (setup) sh(setup);
+      const t = performance.now();
+      sh(cmd);
+      times.push(performance.now() - t);
+    }
+  }
+  const mid = (t: number[]) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)]!;
+  return [mid(ta), mid(tb)];
+}
+
 function importSection(): void {
   const aci = bigImage();
   console.log(`import: ${aci} (${(Bun.file(aci).size / 2 ** 20).toFixed(0)} MiB gzip)`);
-  const store = join(WORK, "store");
-  const out = join(WORK, "out");
-  const clean = `rm -rf ${store} ${out} && mkdir -p ${out}`;
-  const base = median(`gzip -dc ${aci} | tee ${out}/blob | sha512sum >/dev/null && mkdir ${out}/dir && tar -xf ${out}/blob -C ${out}/dir`, clean);
-  const ours = median(`${RKT_BIN} --dir=${store} --insecure-options=image fetch ${aci} >/dev/null 2>&1`, clean);
+  const runs = join(WORK, "import-runs");
+  rmSync(runs, { recursive: true, force: true });
+  // A fresh directory per run, all removed at the end: on ext4, creating files right after deleting
+  // tens of thousands (the previous run's tree) is several times slower, which would favour
+  // whichever command runs first.
+  const fresh = `D=${runs}/$(date +%s%N) && mkdir -p $D`;
+  const [base, ours] = pairedMedians(
+    `${fresh} && gzip -dc ${aci} | tee $D/blob | sha512sum >/dev/null && mkdir $D/dir && tar -xf $D/blob -C $D/dir`,
+    `${fresh} && ${RKT_BIN} --dir=$D --insecure-options=image fetch ${aci} >/dev/null 2>&1`,
+  );
   report("fetch into an empty store (hash + blob + tree)", ours, base, "≤ 1.0");
   const pass = join(ROOT, "test/bench/import-pass.ts");
-  const basePass = median(`gzip -dc ${aci} | sha512sum >/dev/null`);
-  const oursPass = median(`${process.execPath} ${pass} ${aci}`);
+  const [basePass, oursPass] = pairedMedians(`gzip -dc ${aci} | sha512sum >/dev/null`, `${process.execPath} ${pass} ${aci}`);
   report("import pass alone (decompress + sha512)", oursPass, basePass, "≤ 1.0");
-  sh(clean);
+  rmSync(runs, { recursive: true, force: true });
 }
 
 /**
