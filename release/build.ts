@@ -4,7 +4,10 @@
 // (openpgp alone is ~0.5 MB) dominated start-up. --splitting puts each lazily imported command and
 // library in its own chunk, loaded when imported: a bundle in one piece costs every start the
 // loading of all of it (measured: a hello with openpgp bundled but never imported starts ~0.8 ms
-// slower; `rkt run` reached its main() 3 ms sooner split).
+// slower; `rkt run` reached its main() 3 ms sooner split). --compile-jit-policy=4 makes JSC four times
+// slower to JIT-compile: a command's start-up code runs once, and compiling it on JIT threads cost
+// `rkt run` ~4 ms of CPU on this 2-CPU machine (wall 35.9 -> 31.7 ms); a 100 MB fetch, whose loops
+// are still compiled, took as long as before.
 import { $ } from "bun";
 import pkg from "../package.json";
 
@@ -12,5 +15,5 @@ const root = new URL("..", import.meta.url).pathname;
 const version = process.env.RKT_VERSION ?? pkg.version;
 const outfile = process.argv[2] ?? `${root}dist/rkt`;
 
-await $`bun build --compile --minify --bytecode --splitting --format=esm --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
+await $`bun build --compile --minify --bytecode --splitting --format=esm --compile-jit-policy=4 --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
 console.log(`built ${outfile} (rkt ${version})`);

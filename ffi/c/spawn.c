@@ -30,21 +30,26 @@ enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op
 /* SYS_* come from ffi/syscalls.ts. Ids change by raw syscall: glibc's would wait for Bun's threads. */
 
 static int evfd; static void emit(int kind, int idx, int a, int b) { int ev[4] = { kind, idx, a, b }; write(evfd, ev, sizeof ev); }
-static int mkdir_p(char *p, int mode) { /* mkdir -p; the mode applies to what it creates */
-  char *c;
-  for (c = p + 1; *c; c++) if (*c == '/') { *c = 0; mkdir(p, 0755); *c = '/'; }
-  return mkdir(p, mode) ? (*__errno_location() == 17 /* EEXIST */ ? 0 : -1) : chmod(p, mode);
+/* mkdir -p, the mode for what it makes; parents (0755) are walked only when one is missing (ENOENT):
+ * they exist for nearly every op, and walking them all cost ~10 mkdir calls an op. */
+static int mkdir_p(char *p, int mode) {
+  char *c = strrchr(p, '/'); int r;
+  if (!mkdir(p, mode)) return chmod(p, mode);
+  if (*__errno_location() != 2 /* ENOENT */ || !c || c == p) return *__errno_location() == 17 /* EEXIST */ ? 0 : -1;
+  *c = 0; r = mkdir_p(p, 0755); *c = '/';
+  return r || mkdir(p, mode) ? -1 : chmod(p, mode);
 }
 static int apply(u64 *o) {
-  char *a = (char *)o[1], *b = (char *)o[2], *c; int fd;
+  /* touch: O_CREAT alone, read-only, so that an existing file in an overlay is not copied up */
+  char *a = (char *)o[1], *b = (char *)o[2], *c; int fd, fl = o[0] == OP_WRITE ? 01101 /* O_WRONLY|O_CREAT|O_TRUNC */ : 0100, md = o[4] ? o[4] : 0644;
   switch (o[0]) {
   case OP_MOUNT: return mount(a, b, (char *)o[3], o[4], (void *)o[5]);
   case OP_MKNOD: return mknod(a, o[4], (o[3] & 0xff) | (o[2] & 0xfff) << 8 | (o[3] & ~0xffUL) << 12 | (o[2] & ~0xfffUL) << 32);
   case OP_SYMLINK: return symlink(a, b);
   case OP_MKDIR: return mkdir_p(a, o[4]) || (o[3] && chown(a, o[3] >> 32, o[3] & 0xffffffff));
-  default: /* OP_TOUCH, OP_WRITE, creating the parent directories */
-    if ((c = strrchr(a, '/')) && c != a) { *c = 0; mkdir_p(a, 0755); *c = '/'; }
-    if ((fd = open(a, 0101 | (o[0] == OP_WRITE ? 01000 : 0), o[4] ? o[4] : 0644)) < 0) return -1;
+  default: /* OP_TOUCH, OP_WRITE, creating missing parent directories */
+    if ((fd = open(a, fl, md)) < 0 && *__errno_location() == 2 && (c = strrchr(a, '/')) && c != a) { *c = 0; mkdir_p(a, 0755); *c = '/'; fd = open(a, fl, md); }
+    if (fd < 0) return -1;
     if (o[0] == OP_WRITE && write(fd, b, o[3]) != (long)o[3]) return -1;
     return close(fd);
   }
