@@ -77,7 +77,10 @@ export type InitEvent =
 const STEPS = ["fork", "unshare(CLONE_NEWNS)", "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve", "write", "capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp"];
 const OP_CODE = { mount: 1, mknod: 2, symlink: 3, mkdir: 4, touch: 5, write: 6 } as const;
 
-const SHIM_SYMBOLS = { pod_init: { args: ["ptr"], returns: "int" }, pod_enter: { args: ["ptr"], returns: "int" } } as const;
+const SHIM_SYMBOLS = { shim: { args: ["ptr"], returns: "int" } } as const;
+/** shim()'s first argument: which of spawn.c's entry points to call with the second. */
+const SHIM_POD_INIT = 1n;
+const SHIM_POD_ENTER = 2n;
 let shim: ReturnType<typeof cc<typeof SHIM_SYMBOLS>>["symbols"] | undefined;
 
 /** A tmpfs for cc()'s files when the host has the usual one: on a disk, creating them costs ~1 ms. */
@@ -217,11 +220,11 @@ function encodeSpec(a: Arena, s: SpawnSpec): bigint {
  * blocks until it exits and returns its exit code.
  */
 export function enterPod(pid: number, spec: SpawnSpec): number {
-  const { pod_enter } = loadShim();
+  const { shim } = loadShim();
   const fds = ["ipc", "uts", "net", "pid", "mnt"].map((ns) => openNs(`/proc/${pid}/ns/${ns}`));
   const [evR, evW] = pipe();
   const a = new Arena();
-  const child = pod_enter(a.u64([encodeSpec(a, spec), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)]));
+  const child = shim(a.u64([SHIM_POD_ENTER, a.u64([encodeSpec(a, spec), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)])]));
   void a.keep;
   for (const fd of [...fds, evW]) closeSync(fd);
   try {
@@ -243,7 +246,7 @@ export function enterPod(pid: number, spec: SpawnSpec): number {
  * the hostname, reports `ready` and then starts `specs` on command.
  */
 export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit {
-  const { pod_init } = loadShim();
+  const { shim } = loadShim();
   const a = new Arena();
   const specPtrs = specs.map((s) => encodeSpec(a, s));
   const ops = a.u64(setup.ops.flatMap((o) => encodeOp(a, o)));
@@ -252,7 +255,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
   const pod = a.u64([BigInt(specs.length), a.u64(specPtrs.concat(0n)), BigInt(cmdR), BigInt(evW), BigInt(cmdW), BigInt(evR),
     BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
     BigInt((setup.loopbackUp ? 1 : 0) | (setup.keepSession ? 2 : 0))]);
-  const pid = pod_init(pod);
+  const pid = shim(a.u64([SHIM_POD_INIT, pod]));
   closeSync(cmdR);
   closeSync(evW);
   if (pid < 0) {

@@ -1,7 +1,8 @@
 /* spawn.c — the pod's PID 1 and the forks it makes, as native code. Why C: a Bun process cannot be
  * forked (the child crashes on its next JS or FFI call), its namespaces move per thread while JIT/GC
  * threads come and go (one born inside the pod's mount namespace would pin it), and a second Bun
- * process as PID 1 costs about one crun (DESIGN.md §3). So stage1 calls pod_init() via bun:ffi cc():
+ * process as PID 1 costs about one crun (DESIGN.md §3). So stage1 calls pod_init() via bun:ffi cc()
+ * (through shim(), the one export: each costs cc() a compiled trampoline, ~0.3 ms):
  * one clone(2) with every namespace flag; the child sets the pod up from a plan laid out in JS
  * (u64 slots, ffi/spawn.ts) and never returns to JS. Header-free; libc symbols come from the process.
  *   stage1 → init (cmd pipe) { op, idx, arg }: 1 start spec idx, 2 signal it, 3 signal all; EOF: kill all
@@ -28,19 +29,13 @@ enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS
 enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */ };
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
 /* SYS_* come from ffi/syscalls.ts. Ids change by raw syscall: glibc's would wait for Bun's threads. */
-
 static int evfd; static void emit(int kind, int idx, int a, int b) { int ev[4] = { kind, idx, a, b }; write(evfd, ev, sizeof ev); }
-/* mkdir -p, the mode for what it makes; parents (0755) are walked only when one is missing (ENOENT):
- * they exist for nearly every op, and walking them all cost ~10 mkdir calls an op. */
-static int mkdir_p(char *p, int mode) {
-  char *c = strrchr(p, '/'); int r;
-  if (!mkdir(p, mode)) return chmod(p, mode);
-  if (*__errno_location() != 2 /* ENOENT */ || !c || c == p) return *__errno_location() == 17 /* EEXIST */ ? 0 : -1;
-  *c = 0; r = mkdir_p(p, 0755); *c = '/';
-  return r || mkdir(p, mode) ? -1 : chmod(p, mode);
+static int mkdir_p(char *p, int mode) { /* mode for what it makes; parents (0755) only when one is missing */
+  char *c = strrchr(p, '/'); int r, e = mkdir(p, mode) ? *__errno_location() : 0;
+  if (e != 2 /* ENOENT */ || !c || c == p) return !e ? chmod(p, mode) : e == 17 /* EEXIST */ ? 0 : -1;
+  *c = 0; r = mkdir_p(p, 0755); *c = '/'; return r || mkdir(p, mode) ? -1 : chmod(p, mode);
 }
-static int apply(u64 *o) {
-  /* touch: O_CREAT alone, read-only, so that an existing file in an overlay is not copied up */
+static int apply(u64 *o) { /* touch opens O_CREAT read-only: a file an overlay has is not copied up */
   char *a = (char *)o[1], *b = (char *)o[2], *c; int fd, fl = o[0] == OP_WRITE ? 01101 /* O_WRONLY|O_CREAT|O_TRUNC */ : 0100, md = o[4] ? o[4] : 0644;
   switch (o[0]) {
   case OP_MOUNT: return mount(a, b, (char *)o[3], o[4], (void *)o[5]);
@@ -152,7 +147,7 @@ static int init_main(void *pod) { init_loop(pod); return 0; }
 /* One clone(2) into every new namespace of the pod; the child is its PID 1. It shares this address
  * space (CLONE_VM, on its own stack), so it costs no copy of Bun's heap: ffi/spawn.ts keeps the
  * plan's memory alive for the pod's lifetime. Returns the child's host pid or -errno. */
-int pod_init(u64 *pod) {
+static int pod_init(u64 *pod) {
   int pid; char *stack = mmap(0, 1 << 18, 3 /* PROT_READ|PROT_WRITE */, 0x20022 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK */, -1, 0);
   if (stack == (char *)-1) return -*__errno_location();
   evfd = pod[P_EVFD];
@@ -162,7 +157,7 @@ int pod_init(u64 *pod) {
 
 /* e: spec pointer, event fd, then namespace fds (-1 ends). Returns the child's host pid or -errno;
  * the child exits with the command's code (128 + signal when killed). */
-int pod_enter(u64 *e) {
+static int pod_enter(u64 *e) {
   long pid = syscall(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0);
   int i, st = 0;
   if (pid != 0) return pid < 0 ? -*__errno_location() : pid;
@@ -174,3 +169,4 @@ int pod_enter(u64 *e) {
   while (pid > 0 && waitpid(pid, &st, 0) < 0) ;
   _exit(pid < 0 ? 126 : (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
 }
+int shim(u64 *a) { return a[0] == 1 ? pod_init((u64 *)a[1]) : pod_enter((u64 *)a[1]); }
