@@ -21,6 +21,8 @@ import { Supervisor, type AppSpecs } from "../supervisor.ts";
 import { mark } from "../../core/stage0/trace.ts";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+/** How long a pod runs before stage1 shrinks its own memory. */
+const SHRINK_AFTER_MS = 500;
 
 /** The tty rkt was started on, for /dev/console with --interactive. */
 function callerTty(): string {
@@ -119,6 +121,10 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
   let setupFailed = false;
   try {
     sup.begin();
+    // This process stays for the pod's lifetime: once the pod has run a moment (a pod that ends
+    // sooner never pays for it), JSC drops the compiled code and free heap it no longer needs
+    // (~0.9 MiB of the ~8 MiB it keeps). Bun.shrink is marked deprecated, hence the guard.
+    timers.push(setTimeout(() => Bun.shrink?.(), SHRINK_AFTER_MS));
     while (!sup.done) {
       const events = await pod.next();
       if (events.length === 0) break;
