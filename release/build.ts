@@ -7,7 +7,9 @@
 // slower; `rkt run` reached its main() 3 ms sooner split). --compile-jit-policy=4 makes JSC four times
 // slower to JIT-compile: a command's start-up code runs once, and compiling it on JIT threads cost
 // `rkt run` ~4 ms of CPU on this 2-CPU machine (wall 35.9 -> 31.7 ms); a 100 MB fetch, whose loops
-// are still compiled, took as long as before.
+// are still compiled, took as long as before. No bunfig.toml or .env is read from the working
+// directory at start (Bun's defaults for executables): a bunfig.toml's `preload` would run its code
+// in rkt as root, and a .env's variables reached pods through --inherit-env.
 import { $ } from "bun";
 import pkg from "../package.json";
 
@@ -15,5 +17,5 @@ const root = new URL("..", import.meta.url).pathname;
 const version = process.env.RKT_VERSION ?? pkg.version;
 const outfile = process.argv[2] ?? `${root}dist/rkt`;
 
-await $`bun build --compile --minify --bytecode --splitting --format=esm --compile-jit-policy=4 --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
+await $`bun build --compile --minify --bytecode --splitting --format=esm --compile-jit-policy=4 --no-compile-autoload-bunfig --no-compile-autoload-dotenv --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
 console.log(`built ${outfile} (rkt ${version})`);
