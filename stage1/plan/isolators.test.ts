@@ -58,10 +58,11 @@ describe("an app's isolation (rkt's prepareApp)", () => {
 });
 
 describe("rkt's restricted kernel paths", () => {
+  const RUN = "/pod/stage1/rootfs/rkt/run";
   const exists = (p: string) => ["/proc/sys", "/proc/sysrq-trigger", "/proc/kcore", "/sys/firmware", "/sys/fs"].includes(p);
 
   test("read-only /proc paths are bound on themselves and remounted read-only, keeping nosuid,nodev,noexec", () => {
-    const ops = planRestrictedPaths("/pod", "/r", true, exists);
+    const ops = planRestrictedPaths(RUN, "/r", true, exists);
     const locked = MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY | MS.MS_NOSUID | MS.MS_NODEV | MS.MS_NOEXEC;
     expect(ops.slice(0, 4)).toEqual([
       { op: "mount", source: "/r/proc/sys", target: "/r/proc/sys", flags: MS.MS_BIND },
@@ -72,17 +73,17 @@ describe("rkt's restricted kernel paths", () => {
   });
 
   test("hidden files and directories are covered by the pod's mode-000 nodes; what the kernel lacks is skipped", () => {
-    const ops = planRestrictedPaths("/pod", "/r", true, exists);
+    const ops = planRestrictedPaths(RUN, "/r", true, exists);
     const binds = ops.filter((o) => o.op === "mount" && "source" in o && o.source).map((o) => [(o as { source: string }).source, (o as { target: string }).target]);
-    expect(binds).toContainEqual(["/pod/stage1/rootfs/inaccessible/file", "/r/proc/kcore"]);
-    expect(binds).toContainEqual(["/pod/stage1/rootfs/inaccessible/dir", "/r/sys/firmware"]);
-    expect(binds).toContainEqual(["/pod/stage1/rootfs/inaccessible/dir", "/r/sys/fs"]);
+    expect(binds).toContainEqual(["/pod/stage1/rootfs/rkt/run/inaccessible/file", "/r/proc/kcore"]);
+    expect(binds).toContainEqual(["/pod/stage1/rootfs/rkt/run/inaccessible/dir", "/r/sys/firmware"]);
+    expect(binds).toContainEqual(["/pod/stage1/rootfs/rkt/run/inaccessible/dir", "/r/sys/fs"]);
     expect(binds.some(([, t]) => t === "/r/proc/kallsyms" || t === "/r/sys/power")).toBe(false);
     // a volume in place of /sys: nothing to cover there
-    expect(planRestrictedPaths("/pod", "/r", false, exists).some((o) => (o as { target: string }).target.startsWith("/r/sys"))).toBe(false);
-    expect(planInaccessibleNodes("/pod")).toEqual([
-      { op: "mkdir", path: "/pod/stage1/rootfs/inaccessible/dir", mode: 0 },
-      { op: "mknod", path: "/pod/stage1/rootfs/inaccessible/file", mode: 0o100000, major: 0, minor: 0 },
+    expect(planRestrictedPaths(RUN, "/r", false, exists).some((o) => (o as { target: string }).target.startsWith("/r/sys"))).toBe(false);
+    expect(planInaccessibleNodes(RUN)).toEqual([
+      { op: "mkdir", path: "/pod/stage1/rootfs/rkt/run/inaccessible/dir", mode: 0 },
+      { op: "mknod", path: "/pod/stage1/rootfs/rkt/run/inaccessible/file", mode: 0o100000, major: 0, minor: 0 },
     ]);
   });
 });

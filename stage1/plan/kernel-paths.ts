@@ -18,15 +18,18 @@ const HIDDEN_DIRS = ["/sys/firmware", "/sys/fs", "/sys/hypervisor", "/sys/module
 const { MS_BIND, MS_REMOUNT, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC } = MS;
 const LOCKED = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-/** The pod's mode-000 directory and file that hidden paths are covered with (systemd's /run/systemd/inaccessible). */
-function inaccessible(podDir: string): { dir: string; file: string } {
-  const base = join(podDir, "stage1", "rootfs", "inaccessible");
+/**
+ * The pod's mode-000 directory and file that hidden paths are covered with, in the pod's run
+ * directory `runDir` (systemd's /run/systemd/inaccessible).
+ */
+function inaccessible(runDir: string): { dir: string; file: string } {
+  const base = join(runDir, "inaccessible");
   return { dir: join(base, "dir"), file: join(base, "file") };
 }
 
-/** Creates the pod's inaccessible nodes, once per pod before any app's paths are covered. */
-export function planInaccessibleNodes(podDir: string): SetupOp[] {
-  const n = inaccessible(podDir);
+/** Creates the pod's inaccessible nodes in `runDir`, once per pod before any app's paths are covered. */
+export function planInaccessibleNodes(runDir: string): SetupOp[] {
+  const n = inaccessible(runDir);
   return [
     { op: "mkdir", path: n.dir, mode: 0 },
     { op: "mknod", path: n.file, mode: 0o100000 /* S_IFREG, no permission bits */, major: 0, minor: 0 },
@@ -35,10 +38,11 @@ export function planInaccessibleNodes(podDir: string): SetupOp[] {
 
 /**
  * The mounts that restrict the /proc and (unless a volume replaced it) /sys of the app with root
- * `root`, after both are mounted. `exists` says whether the host's kernel has a path.
+ * `root`, after both are mounted, with the inaccessible nodes of `runDir`. `exists` says whether
+ * the host's kernel has a path.
  */
-export function planRestrictedPaths(podDir: string, root: string, sys: boolean, exists: (p: string) => boolean = existsSync): SetupOp[] {
-  const n = inaccessible(podDir);
+export function planRestrictedPaths(runDir: string, root: string, sys: boolean, exists: (p: string) => boolean = existsSync): SetupOp[] {
+  const n = inaccessible(runDir);
   const cover = (source: string, p: string): SetupOp[] => [
     { op: "mount", source, target: join(root, p), flags: MS_BIND },
     { op: "mount", target: join(root, p), flags: LOCKED },

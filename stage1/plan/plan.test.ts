@@ -85,15 +85,15 @@ describe("mount plan", () => {
     });
     expect(ops[0]).toEqual({ op: "mount", target: "/", flags: MS.MS_REC | MS.MS_SLAVE });
     const mounts = ops.filter((o) => o.op === "mount").map((o) => (o as { target: string }).target);
-    expect(mounts).toContain("/pod/stage1/rootfs/dev/pts");
+    expect(mounts).toContain("/pod/stage1/rootfs/rkt/run/dev/pts");
     expect(mounts).toContain(join(r, "sys"));
     expect(mounts).toContain(join(r, "proc"));
     expect(ops).toContainEqual({ op: "mount", source: host, target: join(r, "mnt/v"), flags: MS.MS_BIND });
     expect(ops).toContainEqual({ op: "mount", target: join(r, "mnt/v"), flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
     expect(ops).toContainEqual({ op: "mount", source: "/proc/sys/kernel/hostname", target: join(r, "etc/hostname"), flags: MS.MS_BIND });
-    expect(ops).toContainEqual({ op: "write", path: "/pod/stage1/rootfs/etc/hosts-fallback", content: expect.stringContaining("127.0.0.1\trkt-x\n"), mode: 0o644 });
+    expect(ops).toContainEqual({ op: "write", path: "/pod/stage1/rootfs/rkt/run/etc/hosts-fallback", content: expect.stringContaining("127.0.0.1\trkt-x\n"), mode: 0o644 });
     // the image has no /etc/hosts: the fallback is bound in
-    expect(ops).toContainEqual({ op: "mount", source: "/pod/stage1/rootfs/etc/hosts-fallback", target: join(r, "etc/hosts"), flags: MS.MS_BIND });
+    expect(ops).toContainEqual({ op: "mount", source: "/pod/stage1/rootfs/rkt/run/etc/hosts-fallback", target: join(r, "etc/hosts"), flags: MS.MS_BIND });
     expect(ops).toContainEqual({ op: "symlink", target: "../proc/self/mounts", path: join(r, "etc/mtab") });
     expect(ops.at(-1)).toEqual({ op: "mount", target: r, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
   });
