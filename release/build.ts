@@ -11,11 +11,19 @@
 // directory at start (Bun's defaults for executables): a bunfig.toml's `preload` would run its code
 // in rkt as root, and a .env's variables reached pods through --inherit-env.
 import { $ } from "bun";
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import pkg from "../package.json";
 
 const root = new URL("..", import.meta.url).pathname;
 const version = process.env.RKT_VERSION ?? pkg.version;
 const outfile = process.argv[2] ?? `${root}dist/rkt`;
 
+// file times come from the kernel's coarse clock, up to a tick behind Date.now()
+const started = Date.now() - 1000;
 await $`bun build --compile --minify --bytecode --splitting --format=esm --compile-jit-policy=4 --no-compile-autoload-bunfig --no-compile-autoload-dotenv --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
+// The chunks' source maps are embedded in the executable (its stack traces map without files); Bun
+// also writes them beside it, one per chunk under new names each build: remove those this build wrote.
+const outDir = dirname(outfile);
+for (const f of readdirSync(outDir)) if (f.endsWith(".js.map") && statSync(join(outDir, f)).mtimeMs >= started) rmSync(join(outDir, f));
 console.log(`built ${outfile} (rkt ${version})`);
