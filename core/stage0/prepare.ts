@@ -44,7 +44,6 @@ async function resolveImage(g: GlobalOptions, store: ImageStore, image: string, 
   const { treeStoreID, rootfs } = await store.renderTree(key);
   mark("tree rendered");
   store.markUsed(key);
-  mark("marked used");
   return { key, manifest: store.manifest(key), treeStoreID, rootfs };
 }
 

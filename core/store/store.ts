@@ -96,9 +96,10 @@ export class ImageStore implements Disposable {
 
   private constructor(dir: string) {
     this.paths = dataPaths(dir);
-    for (const d of [this.paths.blobs, this.paths.manifests, this.paths.casTmp, this.paths.trees, this.paths.imageLocks, this.paths.treeLocks]) {
-      mkdirSync(d, { recursive: true });
-    }
+    const layout = [this.paths.blobs, this.paths.manifests, this.paths.casTmp, this.paths.trees, this.paths.imageLocks, this.paths.treeLocks];
+    // made in this order, so the last one says the store has them all: one stat for the usual open
+    // instead of six mkdir calls (each store open is on `rkt run`'s path)
+    if (!existsSync(layout.at(-1)!)) for (const d of layout) mkdirSync(d, { recursive: true });
     this.db = openIndex(this.paths.db);
   }
 

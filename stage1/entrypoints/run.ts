@@ -65,7 +65,6 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
   mark("stage1 planned");
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   if (plan.cgroups) recordCgroupPlan(podDir, plan.cgroups);
-  mark("cgroup plan recorded");
   const pod = startPod(plan.setup, plan.specs);
   mark("pod started");
   writeFileSync(join(podDir, "pid"), String(pod.pid));
