@@ -7,9 +7,7 @@ import { hostOSArch, parseAppString, VALID_OS_ARCH } from "../schema/types.ts";
 import { looksLikeImageID } from "../store/keys.ts";
 import type { ImageStore } from "../store/store.ts";
 import { fetchFile, localPath } from "./file.ts";
-import { fetchByName, fetchRemote, httpOptions } from "./remote.ts";
 import type { FetchTrust } from "./trusted.ts";
-import { fetchDocker } from "./docker.ts";
 
 export type PullPolicy = "new" | "update" | "never";
 
@@ -64,6 +62,8 @@ async function withDependencies(key: string, ctx: FinderContext): Promise<string
 
 /** Makes sure the image named by `arg` is in the store and returns its key. */
 export async function findImage(arg: string, ctx: FinderContext): Promise<string> {
+  // Remote fetchers load only when an image must come from outside: `rkt run` by name or ID never
+  // pays for the HTTP, discovery or Docker code.
   const ref = classifyImage(arg);
   switch (ref.kind) {
     case "id":
@@ -84,6 +84,7 @@ export async function findImage(arg: string, ctx: FinderContext): Promise<string
         }
       }
       if (ctx.pullPolicy === "never") throw new NotFoundError(`image "${arg}" is not in the store (--pull-policy=never)`);
+      const { fetchByName } = await import("./remote.ts");
       return withDependencies(await fetchByName(ctx.store, ctx.signature, app), ctx);
     }
     case "http": {
@@ -94,10 +95,13 @@ export async function findImage(arg: string, ctx: FinderContext): Promise<string
       }
       if (ctx.pullPolicy === "never") throw new NotFoundError(`image "${arg}" is not in the store (--pull-policy=never)`);
       diag(`remote fetching from URL "${ref.url}"`);
+      const { fetchRemote, httpOptions } = await import("./remote.ts");
       const http = httpOptions(ctx.signature.g);
       return withDependencies(await fetchRemote(ctx.store, ctx.signature, http, { url: ref.url }), ctx);
     }
-    case "docker":
+    case "docker": {
+      const { fetchDocker } = await import("./docker.ts");
       return fetchDocker(ctx.store, ctx.signature.g, ref.ref, ctx.pullPolicy);
+    }
   }
 }

@@ -8,7 +8,6 @@ import type { GlobalOptions } from "../config/options.ts";
 import { FetchError } from "../errors.ts";
 import { stderr, warn } from "../log.ts";
 import { Keystore } from "../trust/keystore.ts";
-import { beginVerification } from "../trust/verify.ts";
 import { classifyImage } from "./finder.ts";
 import type { SignatureCheck, Verifier } from "./signature.ts";
 
@@ -48,6 +47,7 @@ export function signatureCheck(g: GlobalOptions, image: string, signatureFile?: 
     },
     keystore,
     async begin(asc) {
+      const { beginVerification } = await import("../trust/verify.ts");
       const v = await beginVerification(asc);
       const ks = keystore();
       return {

@@ -1,11 +1,10 @@
 // The appc pod manifest (appc.md §4, schema/pod.go, schema/types/volume.go): what stage0 writes
 // for stage1 and what `--pod-manifest` supplies; plus rkt's `--volume` flag syntax, which
 // describes the same Volume. Unknown fields are kept, as in image-manifest.ts.
-import { isIP } from "node:net";
 import { type App, parseApp, type Port, parsePort } from "./app.ts";
 import { at, decodeJSON, Fields, rebuild } from "./fields.ts";
 import { type Isolator, parseIsolators } from "./isolators.ts";
-import { keyValues, type Label } from "./types.ts";
+import { isIPAddress, keyValues, type Label } from "./types.ts";
 
 /** A pod volume: a host directory, or an empty one created for the pod (mode/uid/gid filled in). */
 export interface Volume {
@@ -142,7 +141,7 @@ function runtimeApp(f: Fields, v: unknown, path: string): RuntimeApp {
 function exposedPort(f: Fields, v: unknown, path: string): ExposedPort {
   const o = f.object(v, path);
   const hostIP = f.optional(o.hostIP, at(path, "hostIP"), f.string);
-  if (hostIP !== undefined && isIP(hostIP) === 0) f.fail(at(path, "hostIP"), "an IP address", hostIP);
+  if (hostIP !== undefined && !isIPAddress(hostIP)) f.fail(at(path, "hostIP"), "an IP address", hostIP);
   return rebuild<ExposedPort>(o, {
     name: f.acName(o.name, at(path, "name")),
     hostPort: f.int(o.hostPort, at(path, "hostPort"), 1, 65535),

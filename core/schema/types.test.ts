@@ -8,6 +8,7 @@ import {
   isEnvName,
   isHttpURL,
   isImageID,
+  isIPAddress,
   isTimestamp,
   ManifestError,
   parseAppString,
@@ -172,5 +173,12 @@ describe("quantities (appc's resource/quantity_test.go)", () => {
     expect(manifestErrorOf(() => parseQuantity(s))).toBe(
       `invalid quantity: expected a number with an optional suffix (m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or e<exp>), got ${JSON.stringify(s)}`,
     );
+  });
+});
+
+describe("isIPAddress", () => {
+  test("IPv4 and IPv6 addresses, and what is neither", () => {
+    for (const ok of ["127.0.0.1", "0.0.0.0", "255.255.255.255", "::1", "fe80::1", "2001:db8::8a2e:370:7334", "::ffff:10.0.0.1"]) expect(isIPAddress(ok)).toBe(true);
+    for (const bad of ["256.1.1.1", "1.2.3", "01.2.3.4", "example.com", "", ":::", "1::2::3", "[::1]", "::1/64"]) expect(isIPAddress(bad)).toBe(false);
   });
 });
