@@ -67,17 +67,29 @@ async function* counted(src: AsyncIterable<Uint8Array>, report: (done: number) =
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` running at once; results in order. */
+/**
+ * Runs `fn` over `items` with at most `limit` running at once; results in order. After a failure no
+ * new item starts, and the first error is thrown only once the running ones have finished, so no
+ * layer download goes on writing after the fetch has failed.
+ */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++;
-      out[i] = await fn(items[i]!, i);
+      try {
+        out[i] = await fn(items[i]!, i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (rejected) throw rejected.reason;
   return out;
 }
 
