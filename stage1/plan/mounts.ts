@@ -4,7 +4,7 @@
 // inaccessible nodes and the pod-wide /etc files; per app: /sys, /dev, /etc files and volumes bound
 // to mountPoints and mounts (rkt's GenerateMounts). The pod's PID 1 applies the plan inside the new
 // namespaces (ffi/c/spawn.c), so /proc is the pod's own.
-import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MS } from "../../ffi/constants.ts";
 import type { SetupOp } from "../../ffi/spawn.ts";
@@ -120,6 +120,8 @@ interface ResolvedMount {
   volume: Volume;
   path: string;
   readOnly: boolean;
+  /** an implicit volume: starts with what the image has at `path` (Docker's volume semantics) */
+  fromImage?: boolean;
 }
 
 /** Pairs each app mount with its volume (rkt's GenerateMounts); unmatched mountPoints get an implicit empty volume. */
@@ -134,14 +136,28 @@ export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[])
   }
   for (const mp of app.mountPoints) {
     if (app.mounts.some((m) => m.path === mp.path || m.volume === mp.name)) continue;
-    let volume = byName.get(mp.name);
-    if (!volume) {
+    const named = byName.get(mp.name);
+    if (!named) {
       warn(`no volume specified for mount point "${mp.name}" of app "${app.name}", implicitly creating an "empty" volume; it is removed when the pod is garbage-collected`);
-      volume = { name: `${app.name}-${mp.name}`, kind: "empty", mode: "0755", uid: 0, gid: 0 };
     }
-    out.push({ volume, path: mp.path, readOnly: !!volume.readOnly || !!mp.readOnly });
+    const volume: Volume = named ?? { name: `${app.name}-${mp.name}`, kind: "empty", mode: "0755", uid: 0, gid: 0 };
+    out.push({ volume, path: mp.path, readOnly: !!volume.readOnly || !!mp.readOnly, fromImage: !named });
   }
   return out.sort((a, b) => a.path.split("/").filter(Boolean).length - b.path.split("/").filter(Boolean).length);
+}
+
+/**
+ * Copies what the image has at a mount point into its implicit volume, once (rkt's Docker volume
+ * semantics, TestDockerVolumeSemantics). Done here, before the pod's namespaces exist, with `cp -a`
+ * (owners, modes, links and times kept): the PID 1 shim has no recursive copy, and only pods with
+ * implicit volumes over non-empty image directories pay for the extra process.
+ */
+function prepopulate(imageDir: string, volumeDir: string): void {
+  if (existsSync(volumeDir) || !existsSync(imageDir) || !statSync(imageDir).isDirectory()) return;
+  if (readdirSync(imageDir).length === 0) return;
+  mkdirSync(volumeDir, { recursive: true });
+  const p = Bun.spawnSync(["cp", "-a", `${imageDir}/.`, volumeDir], { stderr: "pipe" });
+  if (p.exitCode !== 0) throw new RktError(`cannot fill implicit volume "${volumeDir}" from the image: ${p.stderr.toString().trim()}`);
 }
 
 function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>, recursiveByDefault: boolean): SetupOp[] {
@@ -151,6 +167,7 @@ function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<st
     source = join(podDir, "sharedVolumes", m.volume.name);
     if (!seen.has(source)) {
       seen.add(source);
+      if (m.fromImage) prepopulate(resolveInRoot(root, m.path), source);
       ops.push({ op: "mkdir", path: source, mode: Number.parseInt(m.volume.mode ?? "0755", 8), uid: m.volume.uid ?? 0, gid: m.volume.gid ?? 0 });
     }
   } else if (!existsSync(source)) {

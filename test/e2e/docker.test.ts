@@ -72,6 +72,27 @@ describe.skipIf(!!requires("busybox", "skopeo", "docker-registry"))("rkt fetch o
     expect(r.code).toBe(0);
   });
 
+  test.skipIf(!!requires("root"))("Docker volumes start with the image's files; an explicit volume replaces them (DockerVolumeSemantics)", () => {
+    const vol = join(ctx.tmp, "vol-layout");
+    mkdirSync(join(ctx.tmp, "l2", "data"), { recursive: true });
+    writeFileSync(join(ctx.tmp, "l2", "data", "seed"), "seeded by the image\n");
+    writeOciLayout(vol, {
+      layerDirs: [join(ctx.tmp, "l0"), join(ctx.tmp, "l2")],
+      config: { Entrypoint: ["/bin/sh", "-c"], Cmd: ["cat /data/seed 2>/dev/null || echo empty; echo more >> /data/seed"], Volumes: { "/data": {} } },
+      tag: "1.0",
+    });
+    const run = (extra: string[]) => ctx.rkt(["--insecure-options=image", "run", "--net=host", ...extra, `oci:${vol}:1.0`]);
+    const implicit = run([]);
+    expect(implicit.stdout).toBe("seeded by the image\n");
+    expect(implicit.code).toBe(0);
+    const name = JSON.parse(ctx.rkt(["image", "cat-manifest", "--pretty-print=false", JSON.parse(ctx.rkt(["image", "list", "--format=json"]).stdout).at(-1).id]).stdout).app.mountPoints[0].name;
+    const host = join(ctx.tmp, "hostvol");
+    mkdirSync(host);
+    const explicit = run([`--volume=${name},kind=host,source=${host}`]);
+    expect(explicit.stdout).toBe("empty\n");
+    expect(readFileSync(join(host, "seed"), "utf8")).toBe("more\n");
+  });
+
   test("a registry with token auth: refused without credentials, fetched with auth.d dockerAuth", async () => {
     // The token server answers from this process, so rkt runs asynchronously here.
     const rkt = async (args: string[]) => {
@@ -99,9 +120,10 @@ describe.skipIf(!!requires("busybox", "skopeo", "docker-registry"))("rkt fetch o
 
   test("image gc prunes cached Docker layers past the grace period", () => {
     const layers = join(ctx.dir, "cas/docker-layers/sha256");
-    expect(readdirSync(layers).length).toBe(2);
+    const cached = readdirSync(layers).length;
+    expect(cached).toBeGreaterThan(1);
     expect(ctx.rkt(["image", "gc"]).code).toBe(0);
-    expect(readdirSync(layers).length).toBe(2);
+    expect(readdirSync(layers).length).toBe(cached);
     const r = ctx.rkt(["image", "gc", "--grace-period=0s"]);
     expect(r.stdout).toContain('removed docker layer "sha256:');
     expect(readdirSync(layers)).toEqual([]);
