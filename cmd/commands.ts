@@ -7,6 +7,7 @@ const load = (p: Promise<{ default: CommandDef<any> }>) => p.then((m) => m.defau
 /** Top-level commands as the user types them, in the order `rkt help` lists them. */
 export const commands: Record<string, Lazy> = {
   "cat-manifest": () => load(import("./cat-manifest.ts")),
+  config: () => load(import("./config.ts")),
   enter: () => load(import("./enter.ts")),
   export: () => load(import("./export.ts")),
   fetch: () => load(import("./fetch.ts")),
@@ -27,6 +28,7 @@ export const commands: Record<string, Lazy> = {
 /** One-line descriptions for `rkt help`, kept here so listing them loads no command module. */
 export const summaries: Record<string, string> = {
   "cat-manifest": "Inspect and print the pod manifest",
+  config: "Print configuration for each stage in JSON format",
   enter: "Enter the namespaces of an app within a rkt pod",
   export: "Export an app from an exited pod to an ACI file",
   fetch: "Fetch image(s) and store them in the local store",

@@ -18,7 +18,7 @@ import {
 } from "./stage1-image.ts";
 
 /** The stage1 images directory of an installed rkt (rkt's configure default). */
-const DEFAULT_STAGE1_IMAGES_DIR = "/usr/lib/rkt/stage1-images";
+export const DEFAULT_STAGE1_IMAGES_DIR = "/usr/lib/rkt/stage1-images";
 
 /** A stage1 ready for a pod: a built-in flavor, or an image with its rendered tree. */
 export type SelectedStage1 = { builtin: string } | { image: string; manifestBytes: Uint8Array; treeStoreID: string; rootfs: string };
