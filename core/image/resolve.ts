@@ -8,14 +8,7 @@ import type { ImageStore } from "../store/store.ts";
 export function resolveStoredAll(store: ImageStore, arg: string): string[] {
   if (looksLikeImageID(arg)) return [store.resolveKey(arg)];
   const { name, labels } = parseAppString(arg);
-  const keys = store
-    .list()
-    .filter((i) => i.name === name)
-    .filter((i) => {
-      const have = new Map((store.manifest(i.key).labels ?? []).map((l) => [l.name, l.value]));
-      return Object.entries(labels).every(([k, v]) => have.get(k) === v);
-    })
-    .map((i) => i.key);
+  const keys = store.findAllByName(name, labels).map((i) => i.key);
   if (keys.length === 0) throw new NotFoundError(`no image named "${arg}" in the store`);
   return keys;
 }

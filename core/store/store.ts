@@ -162,13 +162,17 @@ export class ImageStore implements Disposable {
    * latest win, then the newest import (rkt's GetACI).
    */
   findByName(name: string, labels: Record<string, string> = {}): ImageInfo | undefined {
+    return this.findAllByName(name, labels)[0];
+  }
+
+  /** Every image with this name whose labels match all of `labels`, in findByName's preference order. */
+  findAllByName(name: string, labels: Record<string, string> = {}): ImageInfo[] {
     const rows = (this.db.query("SELECT * FROM aciinfo WHERE name = ? ORDER BY latest DESC, importtime DESC").all(name) as AciInfoRow[]).map(infoOf);
     const wanted = Object.entries(labels);
-    for (const info of rows) {
+    return rows.filter((info) => {
       const have = new Map((this.manifest(info.key).labels ?? []).map((l) => [l.name, l.value]));
-      if (wanted.every(([k, v]) => have.get(k) === v)) return info;
-    }
-    return undefined;
+      return wanted.every(([k, v]) => have.get(k) === v);
+    });
   }
 
   getRemote(url: string): RemoteRow | undefined {
