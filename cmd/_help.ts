@@ -8,6 +8,12 @@ async function resolve<T>(v: Resolvable<T> | undefined): Promise<T | undefined> 
   return typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
 }
 
+/** The subcommand `name` of `cmd`, loaded; undefined when `cmd` has none of that name. */
+export async function subCommand(cmd: CommandDef<any>, name: string): Promise<CommandDef<any> | undefined> {
+  const sub = (await resolve(cmd.subCommands))?.[name];
+  return sub === undefined ? undefined : resolve(sub as Resolvable<CommandDef<any>>);
+}
+
 /** `Usage: rkt image rm [flags] IMAGE...` — what a usage error prints. */
 export async function usageLine(path: string[], cmd: CommandDef<any>): Promise<string> {
   const args = ((await resolve(cmd.args)) ?? {}) as ArgsDef;

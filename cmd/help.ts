@@ -1,7 +1,7 @@
 // `rkt help [COMMAND…]`: the same text as `rkt COMMAND --help`.
 import { defineCommand, type CommandDef } from "citty";
 import { UsageError } from "../core/errors.ts";
-import { renderHelp } from "./_help.ts";
+import { renderHelp, subCommand } from "./_help.ts";
 import { commands, summaries } from "./commands.ts";
 
 export default defineCommand({
@@ -15,10 +15,9 @@ export default defineCommand({
     }
     let cmd: CommandDef<any> = { subCommands: commands };
     for (const name of path) {
-      const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
-      const sub = subs?.[name];
+      const sub = await subCommand(cmd, name);
       if (!sub) throw new UsageError(`unknown help topic "${path.join(" ")}"`);
-      cmd = await (typeof sub === "function" ? (sub as () => Promise<CommandDef<any>>)() : sub);
+      cmd = sub;
     }
     process.stdout.write(await renderHelp(path, cmd));
   },

@@ -5,7 +5,7 @@ import type { CommandDef, ParsedArgs } from "citty";
 import { RktError, UsageError } from "../core/errors.ts";
 import { formatError, setDebug } from "../core/log.ts";
 import { splitGlobals } from "./_globals.ts";
-import { renderHelp, usageLine } from "./_help.ts";
+import { renderHelp, subCommand, usageLine } from "./_help.ts";
 import { checkFlags, forCitty, setGlobals } from "./_shared.ts";
 import { commands, summaries } from "./commands.ts";
 import { mark, traceLines } from "../core/stage0/trace.ts";
@@ -41,15 +41,14 @@ async function resolveCommand(argv: string[]) {
   let cmd: CommandDef<any> = root;
   let rest = argv;
   for (;;) {
-    const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
-    if (!subs) break;
+    if (!cmd.subCommands) break;
     const idx = rest.findIndex((a) => !a.startsWith("-"));
     if (idx < 0 || rest.slice(0, idx).includes("--")) break;
     const name = rest[idx]!;
-    const sub = subs[name];
+    const sub = await subCommand(cmd, name);
     if (!sub) throw new UsageError(`unknown command "${name}" for "rkt${path.map((p) => " " + p).join("")}"`);
     path.push(name);
-    cmd = await (typeof sub === "function" ? (sub as () => Promise<CommandDef<any>>)() : sub);
+    cmd = sub;
     rest = [...rest.slice(0, idx), ...rest.slice(idx + 1)];
   }
   return { path, cmd, rest };
