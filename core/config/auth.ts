@@ -1,8 +1,9 @@
-// Credentials from `auth.d` (rkt/config/auth.go, layout.md §3): kind `auth` gives an Authorization
-// header (`basic` user/password, `oauth` bearer token) per domain for image, signature, key and
-// discovery requests; kind `dockerAuth` gives basic credentials per Docker registry. A later config
-// directory overrides an earlier one per domain/registry; one directory naming a domain twice is an error.
-import { warn } from "../log.ts";
+// Credentials from `auth.d` (rkt/config/auth.go, layout.md §3): kind `auth` authenticates image,
+// signature, key and discovery requests per domain (`basic` user/password and `oauth` bearer token
+// as an Authorization header, `aws` by signing each request with AWS Signature Version 4); kind
+// `dockerAuth` gives basic credentials per Docker registry. A later config directory overrides an
+// earlier one per domain/registry; one directory naming a domain twice is an error.
+import { guessAwsRegion, signAwsV4, type AwsCredentials, type SignableRequest } from "../fetch/aws-sigv4.ts";
 import { ConfigError, readConfigFiles, type ConfigDirs, type ConfigFile } from "./config-files.ts";
 
 /** Basic credentials of a `dockerAuth` entry (also the shape of `basic` auth). */
@@ -11,14 +12,10 @@ export interface BasicCredentials {
   password: string;
 }
 
-/** One domain's `auth` entry. */
-export interface DomainAuth {
-  type: "basic" | "oauth";
-  /** the Authorization header value */
-  header: string;
-  /** the file it came from */
-  path: string;
-}
+/** One domain's `auth` entry (`path`: the file it came from). */
+export type DomainAuth =
+  | { type: "basic" | "oauth"; path: string; /** the Authorization header value */ header: string }
+  | { type: "aws"; path: string; credentials: AwsCredentials; /** `awsRegion`; guessed from the host when absent */ region?: string };
 
 export interface AuthConfig {
   /** by host as it appears in URLs (`example.com`, or `example.com:8443` with a port), lowercase */
@@ -48,21 +45,30 @@ function basic(file: ConfigFile): BasicCredentials {
   return { user, password };
 }
 
-/** The header of an `auth` file, or undefined for a type this rkt cannot use (warned about). */
-function authHeader(file: ConfigFile): DomainAuth | undefined {
+function nonEmpty(file: ConfigFile, c: Record<string, unknown>, field: string, what: string): string {
+  const v = c[field];
+  if (typeof v !== "string" || v === "") throw new ConfigError(`cannot read configuration "${file.path}": no ${what} specified`);
+  return v;
+}
+
+/** The credentials of an `auth` file. */
+function domainAuth(file: ConfigFile): DomainAuth {
   const type = file.body.type;
   if (type === "basic") {
     const { user, password } = basic(file);
     return { type, header: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`, path: file.path };
   }
   if (type === "oauth") {
-    const { token } = credentials(file);
-    if (typeof token !== "string" || token === "") throw new ConfigError(`cannot read configuration "${file.path}": no oauth bearer token specified`);
-    return { type, header: `Bearer ${token}`, path: file.path };
+    return { type, header: `Bearer ${nonEmpty(file, credentials(file), "token", "oauth bearer token")}`, path: file.path };
   }
   if (type === "aws") {
-    warn(`ignoring "${file.path}": aws (Signature Version 4) credentials are not supported`);
-    return undefined;
+    const c = credentials(file);
+    const accessKeyId = nonEmpty(file, c, "accessKeyID", "AWS Access Key ID");
+    const secretAccessKey = nonEmpty(file, c, "secretAccessKey", "AWS Secret Access Key");
+    if (c.awsRegion !== undefined && typeof c.awsRegion !== "string") {
+      throw new ConfigError(`cannot read configuration "${file.path}": expected "awsRegion" to be a string`);
+    }
+    return { type, credentials: { accessKeyId, secretAccessKey }, region: c.awsRegion || undefined, path: file.path };
   }
   if (typeof type !== "string" || type === "") throw new ConfigError(`cannot read configuration "${file.path}": no auth type specified`);
   throw new ConfigError(`cannot read configuration "${file.path}": unknown auth type "${type}", expected basic, oauth or aws`);
@@ -77,10 +83,10 @@ export function loadAuthConfig(dirs: ConfigDirs): AuthConfig {
     for (const file of files) {
       if (file.kind === "auth") {
         const names = strings(file, "domains");
-        const auth = authHeader(file);
+        const auth = domainAuth(file);
         for (const d of names.map((n) => n.toLowerCase())) {
           if (domains.has(d)) throw new ConfigError(`cannot read configuration "${file.path}": auth for domain "${d}" is already specified`);
-          if (auth) domains.set(d, auth);
+          domains.set(d, auth);
         }
       } else {
         const creds = basic(file);
@@ -97,10 +103,13 @@ export function loadAuthConfig(dirs: ConfigDirs): AuthConfig {
 }
 
 /**
- * The Authorization header for a request to `url`: only over https (credentials never travel in
- * clear, as rkt's getHeadersForURL) and only for the exact host[:port] an `auth` entry names.
+ * The headers that authenticate `req`: only over https (credentials never travel in clear, as
+ * rkt's resumableSession) and only for the exact host[:port] an `auth` entry names. An `aws` entry
+ * signs the request as it stands at time `now` (service s3), so add every other header first.
  */
-export function authorizationFor(config: AuthConfig | undefined, url: URL): string | undefined {
-  if (!config || url.protocol !== "https:") return undefined;
-  return config.domains.get(url.host.toLowerCase())?.header;
+export function authHeaders(config: AuthConfig | undefined, req: SignableRequest, now = new Date()): Record<string, string> {
+  const auth = req.url.protocol === "https:" ? config?.domains.get(req.url.host.toLowerCase()) : undefined;
+  if (!auth) return {};
+  if (auth.type !== "aws") return { authorization: auth.header };
+  return signAwsV4(req, auth.credentials, { region: auth.region ?? guessAwsRegion(req.url.host), service: "s3" }, now);
 }

@@ -4,7 +4,7 @@
 // --insecure-options=http, redirects followed by hand so each hop gets only its own host's auth.d
 // credentials and an https→http downgrade is refused like any other http URL.
 import type { AuthConfig } from "../config/auth.ts";
-import { authorizationFor } from "../config/auth.ts";
+import { authHeaders } from "../config/auth.ts";
 import { FetchError } from "../errors.ts";
 import { rktVersion } from "../version.ts";
 
@@ -58,16 +58,17 @@ export async function httpRequest(url: string | URL, opts: HttpOptions, init: Re
   for (let hop = 0; ; hop++) {
     checkScheme(current, opts, init.what);
     // identity: Range offsets and lengths must be those of the file, never of a re-encoding.
+    const method = init.method ?? "GET";
     const headers: Record<string, string> = { "user-agent": `rkt/${rktVersion()}`, "accept-encoding": "identity", ...init.headers };
-    const auth = authorizationFor(opts.auth, current);
-    if (auth) headers.authorization = auth;
+    // last: an aws signature covers the other headers
+    Object.assign(headers, authHeaders(opts.auth, { method, url: current, headers }));
     let res: Response;
     try {
       // ofetch (the client's HTTP library), kept to a plain request: no retries, no status errors, the
       // body as a stream, redirects by hand; `tls` passes through to Bun's fetch underneath.
       const { ofetch } = await import("ofetch");
       res = await ofetch.raw(current.href, {
-        method: init.method ?? "GET",
+        method,
         headers,
         redirect: "manual",
         responseType: "stream",

@@ -1,8 +1,10 @@
 // auth.d credentials as rkt_auth_test.go checks them (Sanity, Basic, Oauth, Override, Ignore): the
 // Authorization header goes to the domains an `auth` file names and nowhere else, local config
 // overrides system config, bogus files and subdirectories are ignored; plus what rkt left implicit:
-// never over plain http, not across a redirect to another host, and used for discovery pages too.
+// never over plain http, not across a redirect to another host, and used for discovery pages too;
+// `aws` credentials sign requests (SigV4), checked by a verifier of the test's own.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash, createHmac } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { actoolBuild, uncompressedSha512 } from "../helpers/actool.ts";
@@ -170,5 +172,83 @@ describe.skipIf(!!requires("actool"))("auth.d", () => {
     write(ctx.localConfig, "twice.json", conf(basic, ["A.example"]));
     const twice = ctx.rkt(["--insecure-options=image", "fetch", "https://127.0.0.1:1/app.aci"]);
     expect(twice.stderr).toContain(`auth for domain "a.example" is already specified`);
+  });
+
+  describe("aws", () => {
+    const key = { id: "AKIDEXAMPLE", secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+    const region = "eu-central-1";
+    const hex = (h: { digest(e: "hex"): string }) => h.digest("hex");
+    const hmac = (k: string | Buffer, data: string) => createHmac("sha256", k).update(data).digest();
+
+    /** An S3-like check of a SigV4 Authorization header, written apart from rkt's signer. */
+    function signedByKey(req: Request): boolean {
+      const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+        req.headers.get("authorization") ?? "",
+      );
+      const date = req.headers.get("x-amz-date") ?? "";
+      const payload = req.headers.get("x-amz-content-sha256");
+      if (!m || m[1] !== key.id || m[3] !== region || !date.startsWith(m[2]!)) return false;
+      const skew = Math.abs(Date.now() - Date.parse(date.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z")));
+      const names = m[4]!.split(";");
+      if (!(skew < 15 * 60_000) || payload !== hex(createHash("sha256")) || !["host", "x-amz-date", "x-amz-content-sha256"].every((n) => names.includes(n))) {
+        return false;
+      }
+      const u = new URL(req.url);
+      const query = [...u.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).sort().join("&");
+      const canonical = [req.method, u.pathname, query, ...names.map((n) => `${n}:${req.headers.get(n)?.trim()}`), "", m[4], payload].join("\n");
+      const toSign = ["AWS4-HMAC-SHA256", date, `${m[2]}/${region}/s3/aws4_request`, hex(createHash("sha256").update(canonical))].join("\n");
+      const signingKey = ["s3", "aws4_request"].reduce((k, part) => hmac(k, part), hmac(hmac(`AWS4${key.secret}`, m[2]!), region));
+      return hmac(signingKey, toSign).toString("hex") === m[5];
+    }
+
+    const awsConf = (domain: string, creds: Record<string, string>) =>
+      JSON.stringify({ rktKind: "auth", rktVersion: "v1", domains: [domain], type: "aws", credentials: creds });
+
+    /** A bucket-like HTTPS server: 403 for any request it cannot verify, like S3's SignatureDoesNotMatch. */
+    function bucket() {
+      const seen: string[] = [];
+      const server: ReturnType<typeof Bun.serve> = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        tls: { cert: readFileSync(ca.cert, "utf8"), key: readFileSync(ca.key, "utf8") },
+        fetch(req): Response {
+          const u = new URL(req.url);
+          const ok = signedByKey(req);
+          seen.push(`${u.pathname}${u.search} ${ok ? "signed" : "refused"}`);
+          if (!ok) return new Response("<Error><Code>SignatureDoesNotMatch</Code></Error>", { status: 403 });
+          if (u.search === "?ac-discovery=1") return new Response(metaTags({ discovery: [`localhost/auth https://localhost:${server.port}/{name}.{ext}`] }));
+          return u.pathname === "/localhost/auth/app.aci" ? new Response(bytes) : new Response("not found\n", { status: 404 });
+        },
+      });
+      const env = { NODE_EXTRA_CA_CERTS: ca.caFile, RKT_DISCOVERY_PORT: String(server.port) };
+      return { server, seen, host: `localhost:${server.port}`, env, [Symbol.dispose]: () => server.stop(true) };
+    }
+
+    test("signed discovery and image requests pass the server's SigV4 check", async () => {
+      using ctx = rktContext("auth");
+      using b = bucket();
+      write(ctx.localConfig, "aws.json", awsConf(b.host, { accessKeyID: key.id, secretAccessKey: key.secret, awsRegion: region }));
+      const r = await rktAsync(ctx, ["--insecure-options=image", "fetch", "localhost/auth/app"], { env: b.env });
+      expect(r.stderr).not.toContain("403");
+      expect(r.stdout).toBe(`${id}\n`);
+      expect(b.seen).toEqual(["/auth/app?ac-discovery=1 signed", "/localhost/auth/app.aci signed"]);
+    });
+
+    test("a wrong secret, a wrong region or no credentials fail with the server's 403", async () => {
+      using b = bucket();
+      const url = `https://${b.host}/localhost/auth/app.aci`;
+      for (const creds of [
+        { accessKeyID: key.id, secretAccessKey: "not-the-secret", awsRegion: region } as Record<string, string>,
+        { accessKeyID: key.id, secretAccessKey: key.secret }, // the region guessed for localhost: us-east-1
+        undefined,
+      ]) {
+        using ctx = rktContext("auth");
+        if (creds) write(ctx.localConfig, "aws.json", awsConf(b.host, creds));
+        const r = await rktAsync(ctx, ["--insecure-options=image", "fetch", url], { env: b.env });
+        expect({ creds, code: r.code }).toEqual({ creds, code: 254 });
+        expect(r.stderr).toContain(`cannot fetch image "${url}": HTTP 403 Forbidden`);
+      }
+      expect(b.seen).toEqual(Array(3).fill("/localhost/auth/app.aci refused"));
+    });
   });
 });
