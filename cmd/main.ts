@@ -23,6 +23,9 @@ const SELF_PARSED = new Set(["run", "prepare", "enter"]);
  */
 const RAW_ARGS_ONLY = new Set(["run", "prepare"]);
 
+/** Commands that run pods: the built-in stage1's pod-independent slow steps start first (stage1/ahead.ts). */
+const POD_STARTERS = new Set(["run", "run-prepared"]);
+
 /** Runs a resolved command with its argv; resolves to its result. */
 async function runResolved(name: string, cmd: CommandDef<any>, rawArgs: string[]): Promise<unknown> {
   if (RAW_ARGS_ONLY.has(name)) return cmd.run?.({ rawArgs, args: { _: rawArgs } as ParsedArgs, cmd });
@@ -66,6 +69,9 @@ async function main(argv: string[]): Promise<number> {
     const { globals, rest: afterGlobals } = splitGlobals(argv);
     setDebug(globals.debug);
     setGlobals(globals);
+    if (POD_STARTERS.has(afterGlobals.find((a) => !a.startsWith("-")) ?? "")) {
+      import("../stage1/ahead.ts").then((m) => m.startAhead()).catch(() => {});
+    }
     const resolved = await resolveCommand(afterGlobals);
     ({ path, cmd } = resolved);
     const rest = resolved.rest;

@@ -4,7 +4,6 @@ import type { CommandDef } from "citty";
 import { ensureSuperuser } from "../core/stage0/root.ts";
 import { preparePod } from "../core/stage0/prepare.ts";
 import { runPod } from "../core/stage0/run.ts";
-import { primeCgroups } from "../stage1/entrypoints/run.ts";
 import { builtinStage1 } from "../stage1/entrypoints/table.ts";
 import { parsePodArgs, RUN_HELP_ARGS } from "./_pod-args.ts";
 import { getGlobals } from "./_shared.ts";
@@ -20,7 +19,7 @@ export default {
     const g = getGlobals();
     const { prepare, run } = parsePodArgs(rawArgs, true);
     mark("args parsed");
-    const pod = await preparePod(g, prepare, run, (stage1) => "builtin" in stage1 && primeCgroups(stage1.builtin));
+    const pod = await preparePod(g, prepare, run);
     return runPod(g, pod, run, (argv, dir) => builtinStage1("run", argv, dir));
   },
 } satisfies CommandDef<any>;

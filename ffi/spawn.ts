@@ -1,18 +1,15 @@
 // The pod's PID 1 and its app processes, from the native shim ffi/c/spawn.c (why C: see its
-// header). This module lays out the setup plan and the app specs in memory for the clone, compiles
-// the shim once per process with bun:ffi cc(), and turns its pipe protocol into typed commands
-// and events. The calling thread never changes namespace.
-import { cc, ptr } from "bun:ffi";
-import { closeSync, existsSync, read, readSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import shimSource from "./c/spawn.c" with { type: "text" };
+// header). This module lays out the setup plan and the app specs in memory for the clone, calls the
+// shim (compiled by ffi/shim.ts), and turns its pipe protocol into typed commands and events. The
+// calling thread never changes namespace.
+import { ptr } from "bun:ffi";
+import { closeSync, read, readSync, writeSync } from "node:fs";
 import { MS } from "./constants.ts";
 import { cstr, cstrv } from "./cstr.ts";
 import { SyscallError, errnoName, flagNames } from "./errors.ts";
-import { libc } from "./libc.ts";
 import { openNs } from "./ns.ts";
 import { pipe, waitPid } from "./proc.ts";
-import * as syscalls from "./syscalls.ts";
+import { loadShim } from "./shim.ts";
 
 /** One step of the pod's setup, done by its PID 1 inside the new namespaces, in order. */
 export type SetupOp =
@@ -77,49 +74,9 @@ export type InitEvent =
 const STEPS = ["fork", "unshare(CLONE_NEWNS)", "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve", "write", "capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp"];
 const OP_CODE = { mount: 1, mknod: 2, symlink: 3, mkdir: 4, touch: 5, write: 6 } as const;
 
-const SHIM_SYMBOLS = { shim: { args: ["ptr"], returns: "int" } } as const;
 /** shim()'s first argument: which of spawn.c's entry points to call with the second. */
 const SHIM_POD_INIT = 1n;
 const SHIM_POD_ENTER = 2n;
-let shim: ReturnType<typeof cc<typeof SHIM_SYMBOLS>>["symbols"] | undefined;
-
-/** A tmpfs for cc()'s files when the host has the usual one: on a disk, creating them costs ~1 ms. */
-function scratchDir(): string {
-  return existsSync("/dev/shm") ? "/dev/shm" : (require("node:os") as typeof import("node:os")).tmpdir();
-}
-
-/**
- * Runs `fn` with the C environment's TMPDIR set to `dir`: cc() writes TinyCC's headers (a dozen
- * files) there on every call, which takes ~1.3 ms on this machine's disk and ~0.1 ms on a tmpfs.
- */
-function withTmpdir<T>(dir: string, fn: () => T): T {
-  const before = process.env.TMPDIR;
-  libc.setenv(cstr("TMPDIR"), cstr(dir), 1);
-  try {
-    return fn();
-  } finally {
-    if (before === undefined) libc.unsetenv(cstr("TMPDIR"));
-    else libc.setenv(cstr("TMPDIR"), cstr(before), 1);
-  }
-}
-
-function loadShim() {
-  if (shim) return shim;
-  // cc() needs a file; in a compiled binary the source is embedded text. It is written out after
-  // this architecture's syscall numbers, without comments (TinyCC's time grows with the text), to
-  // a fresh file of this process only (a file another user could plant in /tmp must never be compiled).
-  const defines = Object.entries(syscalls).filter(([k]) => k.startsWith("SYS_")).map(([k, v]) => `#define ${k} ${v}\n`).join("");
-  const source = defines + shimSource.replace(/\/\*[\s\S]*?\*\//g, "");
-  const scratch = scratchDir();
-  const file = join(scratch, `rkt-spawn-${process.pid}-${Date.now().toString(36)}.c`);
-  writeFileSync(file, source, { mode: 0o600, flag: "wx" });
-  try {
-    shim = withTmpdir(scratch, () => cc({ source: file, symbols: SHIM_SYMBOLS }).symbols);
-  } finally {
-    unlinkSync(file);
-  }
-  return shim;
-}
 
 /** Keeps every buffer a C pointer refers to alive until the clone has copied them. */
 class Arena {
@@ -220,7 +177,7 @@ function encodeSpec(a: Arena, s: SpawnSpec): bigint {
  * blocks until it exits and returns its exit code.
  */
 export function enterPod(pid: number, spec: SpawnSpec): number {
-  const { shim } = loadShim();
+  const shim = loadShim();
   const fds = ["ipc", "uts", "net", "pid", "mnt"].map((ns) => openNs(`/proc/${pid}/ns/${ns}`));
   const [evR, evW] = pipe();
   const a = new Arena();
@@ -246,7 +203,7 @@ export function enterPod(pid: number, spec: SpawnSpec): number {
  * the hostname, reports `ready` and then starts `specs` on command.
  */
 export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit {
-  const { shim } = loadShim();
+  const shim = loadShim();
   const a = new Arena();
   const specPtrs = specs.map((s) => encodeSpec(a, s));
   const ops = a.u64(setup.ops.flatMap((o) => encodeOp(a, o)));

@@ -18,7 +18,7 @@ import { copyRootfs, overlaySupported } from "./rootfs.ts";
 import { checkRunOptions, type RunOptions } from "./run.ts";
 import type { Stage1Location } from "./stage1-image.ts";
 import { writePodStage1 } from "./stage1-pod.ts";
-import { selectStage1, type SelectedStage1 } from "./stage1-select.ts";
+import { selectStage1 } from "./stage1-select.ts";
 import { mark } from "./trace.ts";
 
 export interface PrepareOptions extends PodOptions {
@@ -67,10 +67,9 @@ async function podManifestAndImages(g: GlobalOptions, store: ImageStore, opts: P
 
 /**
  * Prepares a pod; returns it locked in prepare/ (an error leaves it there, "aborted prepare", for gc).
- * `run` (for `rkt run`) is checked against the chosen stage1 before the pod is made, and `onStage1`
- * hears which stage1 it is (so `rkt run` can start that stage1's slow work while the pod is made).
+ * `run` (for `rkt run`) is checked against the chosen stage1 before the pod is made.
  */
-export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: RunOptions, onStage1?: (stage1: SelectedStage1) => void): Promise<LockedPod> {
+export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: RunOptions): Promise<LockedPod> {
   const paths = dataPaths(g.dir);
   using store = ImageStore.open(g.dir);
   mark("store open");
@@ -78,7 +77,6 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
   const stage1 = await selectStage1(g, store, opts.stage1);
   mark("stage1 selected");
   if (run) checkRunOptions(run, "builtin" in stage1 ? stage1.builtin : undefined);
-  onStage1?.(stage1);
   // image gc takes this lock exclusively: no tree can vanish while a pod is being prepared
   using _prepare = await lock(paths.prepareLock, { shared: true, create: true });
   const pod = createPod(paths);

@@ -5,21 +5,32 @@
 // the pod's memory cgroup is never charged for the resident Bun process (DESIGN.md §3).
 import { mkdirSync, writeFile, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { detectCgroups } from "../../core/cgroups/detect.ts";
 import { RktError } from "../../core/errors.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
 import { podCgroupsFile } from "../../core/cgroups/pod.ts";
 
+let host: { mgr: CgroupManager | undefined } | undefined;
+
+/** This host's cgroups as the calling process sees them (read once); undefined without cgroups. */
+export function hostCgroups(): CgroupManager | undefined {
+  return (host ??= { mgr: detectCgroups() }).mgr;
+}
+
 /**
  * Starts a migration of this process into the cgroup it is already in, on a worker thread. Every
  * cgroup migration takes cgroup_threadgroup_rwsem for writing, whose first writer waits one RCU
- * grace period (~13 ms measured here, crun pays it too); writers within the following grace period
- * do not (kernel/rcu/sync.c). Started while stage1 plans the pod, it overlaps the wait that the
- * app's own join would otherwise pay before its execve. The waiting writer holds cgroup_mutex, so
- * stage1 makes the pod's directories only once its PID 1 is started.
+ * grace period (6–16 ms measured here; crun pays it too); writers within the following grace period
+ * do not (kernel/rcu/sync.c). Started as soon as a command that runs pods starts (cmd/main.ts) and
+ * again when stage1 plans the pod, it overlaps the wait that the apps' own joins would otherwise
+ * pay before their execve. The waiting writer holds cgroup_mutex, so stage1 makes the pod's
+ * directories only once its PID 1 is started. A process cannot exit while one of its threads
+ * waits there: a command that ends sooner (an error, a short fly pod) waits out the rest of it.
  */
-export function primeCgroupMigration(mgr: CgroupManager): void {
+export function primeCgroupMigration(): void {
+  const mgr = hostCgroups();
   // node:fs's callback form: node:fs/promises would cost ~0.6 ms to load
-  writeFile(mgr.ownProcs, "0", () => {});
+  if (mgr) writeFile(mgr.ownProcs, "0", () => {});
 }
 
 /** Records the cgroups of `plan` in pod directory `podDir`, and rkt's `subcgroup`. */

@@ -6,14 +6,13 @@
 // not be set up).
 import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { detectCgroups } from "../../core/cgroups/detect.ts";
 import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
-import { DEFAULT_IMAGE_NAME } from "../../core/stage0/stage1-image.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
+import { awaitShim } from "../../ffi/shim.ts";
 import { startPod, type PodInit } from "../../ffi/spawn.ts";
-import { createCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
+import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
 import { parseRunArgs } from "../plan/args.ts";
 import { planPod, podFlavor, type HostIsolation } from "../plan/pod.ts";
@@ -34,31 +33,17 @@ function callerTty(): string {
   }
 }
 
-let host: HostIsolation | undefined;
-
-/** This host's cgroups and capabilities, as seen from this process (read once). */
+/** This host's cgroups and capabilities, as seen from this process. */
 function hostIsolation(): HostIsolation {
-  return (host ??= { cgroups: detectCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch });
-}
-
-/**
- * Primes cgroup migrations (stage1/cgroups/setup.ts) while stage0 still prepares a pod of built-in
- * flavor `flavor`: the grace period the first migration waits then passes during stage0's work, and
- * launch()'s own prime, within the window that follows, returns at once instead of keeping the
- * pod's cgroup directories waiting. Only the default flavor makes cgroups: a fly pod could end
- * before the migration, and a process cannot exit while one of its threads waits in it.
- */
-export function primeCgroups(flavor: string): void {
-  const { cgroups } = hostIsolation();
-  if (cgroups && flavor === DEFAULT_IMAGE_NAME) primeCgroupMigration(cgroups);
+  return { cgroups: hostCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
 }
 
 function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean } {
   const args = parseRunArgs(argv);
   const flavor = podFlavor(podDir);
   const host = hostIsolation();
-  // the grace period of the first cgroup migration passes while the pod is planned and set up
-  if (host.cgroups && flavor !== "fly") primeCgroupMigration(host.cgroups);
+  // re-armed here: the apps join within the window this migration leaves open
+  if (flavor !== "fly") primeCgroupMigration();
   mark("stage1 host");
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
   const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor);
@@ -96,6 +81,7 @@ function releaseCgroups(podDir: string): void {
 export async function main(argv: string[], podDir = process.cwd()): Promise<number> {
   let launched;
   try {
+    await awaitShim();
     launched = launch(argv, podDir);
   } catch (e) {
     process.stderr.write(`${formatError(e)}\n`);

@@ -38,6 +38,16 @@ async function startPod(ctx: RktContext, script: string, extra: string[] = []) {
   throw new Error("pod did not start");
 }
 
+/** Resolves once `proc`'s stdout has printed `text`. */
+async function outputSays(proc: { stdout: ReadableStream<Uint8Array> }, text: string): Promise<void> {
+  let seen = "";
+  for await (const chunk of proc.stdout) {
+    seen += new TextDecoder().decode(chunk);
+    if (seen.includes(text)) return;
+  }
+  throw new Error(`the app never printed "${text}"`);
+}
+
 const mounted = (ctx: RktContext) => readFileSync("/proc/self/mounts", "utf8").split("\n").filter((l) => l.includes(ctx.dir));
 
 describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
@@ -79,12 +89,15 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
 
   test("stop kills an app that ignores SIGTERM after the grace period; --force kills at once", async () => {
     using ctx = rktContext();
-    const a = await startPod(ctx, "trap '' TERM; while :; do sleep 1; done");
+    // "ready" means the app was started, not that its shell got to the trap yet: it says when
+    const a = await startPod(ctx, "trap '' TERM; echo trapped; while :; do sleep 1; done");
+    await outputSays(a.proc, "trapped");
     const t0 = Date.now();
     ctx.rkt(["stop", a.uuid]);
     await a.proc.exited;
     expect(Date.now() - t0).toBeGreaterThan(4000);
-    const b = await startPod(ctx, "trap '' TERM; sleep 100");
+    const b = await startPod(ctx, "trap '' TERM; echo trapped; sleep 100");
+    await outputSays(b.proc, "trapped");
     const t1 = Date.now();
     ctx.rkt(["stop", "--force", b.uuid]);
     await b.proc.exited;
