@@ -3,7 +3,7 @@
 // shim (compiled by ffi/shim.ts), and turns its pipe protocol into typed commands and events. The
 // calling thread never changes namespace.
 import { ptr } from "bun:ffi";
-import { closeSync, read, readSync, writeSync } from "node:fs";
+import { closeSync, read, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { MS } from "./constants.ts";
 import { cstr, cstrv } from "./cstr.ts";
 import { SyscallError, errnoName, flagNames } from "./errors.ts";
@@ -59,6 +59,8 @@ export interface PodSetup {
   loopbackUp: boolean;
   /** the pod stays in rkt's session, so an app can own rkt's terminal (--interactive) */
   keepSession: boolean;
+  /** --private-users: the apps run in a user namespace whose IDs 0…count-1 are host IDs shift… */
+  idMap?: { shift: number; count: number };
 }
 
 /** What the pod's PID 1 reports. `status` is a raw wait(2) status. */
@@ -135,11 +137,37 @@ function encodeOp(a: Arena, o: SetupOp): bigint[] {
 function setupError(setup: PodSetup, idx: number, errno: number): SyscallError {
   const o = setup.ops[idx];
   if (idx === -1) return new SyscallError({ syscall: "sethostname", errno, path: setup.hostname });
+  if (idx === -3) return new SyscallError({ syscall: "unshare", errno, path: "pod PID 1", flags: "CLONE_NEWUSER" });
   if (!o) return new SyscallError({ syscall: "ioctl(SIOCSIFFLAGS)", errno, path: "lo" });
   if (o.op === "mount") {
     return new SyscallError({ syscall: o.fstype ? `mount(${o.fstype})` : "mount", errno, path: o.source ?? "none", target: o.target, flags: flagNames(o.flags, MS) });
   }
   return new SyscallError({ syscall: o.op === "write" || o.op === "touch" ? "open" : o.op, errno, path: o.path });
+}
+
+/**
+ * --private-users: reads PID 1's events until it is ready (its user namespace then exists: spawn.c)
+ * or has failed, and maps the namespace, "0 shift count" for users and groups, before start() can
+ * send a command. setgroups(2) stays allowed there (a privileged writer need not deny it): apps set
+ * their supplementary groups. Returns the events read, raw, for next().
+ */
+function mapUsers(pid: number, evR: number, map: { shift: number; count: number }): number[][] {
+  const buf = new Int32Array(64);
+  const events: number[][] = [];
+  for (let n = -1; n !== 0 && events.at(-1)?.[0] !== 5 && events.at(-1)?.[0] !== 6; ) {
+    n = readSync(evR, new Uint8Array(buf.buffer));
+    for (let i = 0; i < n / 4; i += 4) events.push([...buf.subarray(i, i + 4)]);
+  }
+  if (events.at(-1)?.[0] !== 6) return events;
+  for (const file of ["uid_map", "gid_map"]) {
+    const path = `/proc/${pid}/${file}`;
+    try {
+      writeFileSync(path, `0 ${map.shift} ${map.count}\n`);
+    } catch (e) {
+      throw new SyscallError({ syscall: "write", errno: Math.abs((e as NodeJS.ErrnoException).errno ?? 5), path });
+    }
+  }
+  return events;
 }
 
 /** A running pod PID 1 as seen from stage1 (host PID namespace). */
@@ -178,7 +206,10 @@ function encodeSpec(a: Arena, s: SpawnSpec): bigint {
  */
 export function enterPod(pid: number, spec: SpawnSpec): number {
   const shim = loadShim();
-  const fds = ["ipc", "uts", "net", "pid", "mnt"].map((ns) => openNs(`/proc/${pid}/ns/${ns}`));
+  // A pod with private users: its apps' user namespace last, so that joining the others (the host's
+  // user namespace owns them) and the chroot through the host's pod directory still act as root.
+  const userns = statSync(`/proc/${pid}/ns/user`).ino !== statSync("/proc/self/ns/user").ino;
+  const fds = ["ipc", "uts", "net", "pid", "mnt", ...(userns ? ["user"] : [])].map((ns) => openNs(`/proc/${pid}/ns/${ns}`));
   const [evR, evW] = pipe();
   const a = new Arena();
   const child = shim(a.u64([SHIM_POD_ENTER, a.u64([encodeSpec(a, spec), BigInt(evW), ...fds.map(BigInt), BigInt.asUintN(64, -1n)])]));
@@ -211,7 +242,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
   const [evR, evW] = pipe();
   const pod = a.u64([BigInt(specs.length), a.u64(specPtrs.concat(0n)), BigInt(cmdR), BigInt(evW), BigInt(cmdW), BigInt(evR),
     BigInt(setup.cloneFlags), BigInt(setup.ops.length), ops, a.str(setup.hostname),
-    BigInt((setup.loopbackUp ? 1 : 0) | (setup.keepSession ? 2 : 0))]);
+    BigInt((setup.loopbackUp ? 1 : 0) | (setup.keepSession ? 2 : 0) | (setup.idMap ? 4 : 0))]);
   const pid = shim(a.u64([SHIM_POD_INIT, pod]));
   closeSync(cmdR);
   closeSync(evW);
@@ -219,6 +250,15 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
     closeSync(cmdW);
     closeSync(evR);
     throw new SyscallError({ syscall: "clone", errno: -pid, path: "pod PID 1", flags: `0x${setup.cloneFlags.toString(16)}` });
+  }
+  let early: number[][] = [];
+  try {
+    if (setup.idMap) early = mapUsers(pid, evR, setup.idMap);
+  } catch (e) {
+    closeSync(cmdW); // PID 1 ends on EOF
+    waitPid(pid);
+    closeSync(evR);
+    throw e;
   }
   const send = (op: number, idx: number, arg: number) => {
     try {
@@ -259,6 +299,7 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
       open = false;
     },
     next() {
+      if (early.length) return Promise.resolve(early.splice(0).map(([k, i, x, y]) => decode(k!, i!, x!, y!)));
       if (!arena) return Promise.resolve([]);
       // Each event is one atomic 16-byte write, so a read of a multiple of 16 bytes gets whole events.
       return new Promise((resolve, reject) =>

@@ -8,6 +8,8 @@
  *   stage1 → init (cmd pipe) { op, idx, arg }: 1 start spec idx, 2 signal it, 3 signal all; EOF: kill all
  *   init → stage1 (event pipe) { kind, idx, a, b }: 1 started (a = pid), 2 exited (b = wait status),
  *     3 start failed (a = step, b = errno), 4 signal (b), 5 setup op idx failed (b = errno), 6 ready
+ * --private-users: after the setup (as host root) PID 1 unshares a user namespace, then reports ready;
+ *   stage1 writes its uid/gid maps before it sends any command, so every app is born in it, mapped.
  * pod_enter() is `rkt enter`: a child joins a pod's namespaces (setns(mnt) needs one thread), forks.
  * Isolators take the ~20 lines above DESIGN.md §3's 150: they act in the app's process between fork and
  * execve, out of JS's reach, on precomputed data (file writes, a capability mask, a BPF program).
@@ -26,7 +28,7 @@ int clone(int (*)(void *), void *, int, void *, ...); int capget(void *, void *)
 
 enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID, S_WRITES, S_CAPDROP, S_SECCOMP };
 enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_POD_FLAGS };
-enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */ };
+enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */, POD_USERNS = 4 };
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
 /* SYS_* come from ffi/syscalls.ts. Ids change by raw syscall: glibc's would wait for Bun's threads. */
 static int evfd; static void emit(int kind, int idx, int a, int b) { int ev[4] = { kind, idx, a, b }; write(evfd, ev, sizeof ev); }
@@ -119,6 +121,7 @@ static void init_loop(u64 *pod) {
     if (s < 0 || ioctl(s, 0x8913, ifr) || (ifr[16] |= 1, ioctl(s, 0x8914, ifr))) { emit(5, -2, 0, *__errno_location()); _exit(1); }
     close(s);
   }
+  if ((pod[P_POD_FLAGS] & POD_USERNS) && unshare(0x10000000 /* CLONE_NEWUSER */)) { emit(5, -3, 0, *__errno_location()); _exit(1); }
   emit(6, 0, 0, 0);
   pf[0].fd = sfd; pf[1].fd = cmdfd; pf[0].events = pf[1].events = 1 /* POLLIN */;
   for (;;) {

@@ -13,7 +13,8 @@ export interface RunArgs {
   net: string[];
   interactive: boolean;
   hostname?: string;
-  privateUsers?: string;
+  /** the pod's UID/GID range: its IDs 0…count-1 are host IDs shift… */
+  privateUsers?: { shift: number; count: number };
   mdsToken?: string;
   localConfig?: string;
   dnsConfMode: { resolv: string; hosts: string };
@@ -62,9 +63,14 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       case "--hostname":
         a.hostname = value;
         break;
-      case "--private-users":
-        a.privateUsers = value;
+      case "--private-users": {
+        // SHIFT:COUNT as stage0 writes it (core/stage0/userns.ts); both within uid_t
+        const m = /^(\d+):(\d+)$/.exec(value);
+        const [shift, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+        if (!(count > 0 && shift + count <= 2 ** 32)) throw new UsageError(`stage1: invalid --private-users "${value}": expected SHIFT:COUNT`);
+        a.privateUsers = { shift, count };
         break;
+      }
       case "--mds-token":
         a.mdsToken = value;
         break;

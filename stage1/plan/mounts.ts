@@ -40,6 +40,8 @@ export interface PodMountInput {
   console: string;
   /** rkt's read-only and hidden kernel paths (off with --insecure-options=paths) */
   restrictPaths: boolean;
+  /** --private-users: what the pod's IDs add up to on the host (0 without) */
+  idShift?: number;
 }
 
 const S_IFCHR = 0o020000;
@@ -160,7 +162,7 @@ function prepopulate(imageDir: string, volumeDir: string): void {
   if (p.exitCode !== 0) throw new RktError(`cannot fill implicit volume "${volumeDir}" from the image: ${p.stderr.toString().trim()}`);
 }
 
-function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>, recursiveByDefault: boolean): SetupOp[] {
+function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>, recursiveByDefault: boolean, idShift: number): SetupOp[] {
   const ops: SetupOp[] = [];
   let source = m.volume.source ?? "";
   if (m.volume.kind === "empty") {
@@ -168,7 +170,8 @@ function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<st
     if (!seen.has(source)) {
       seen.add(source);
       if (m.fromImage) prepopulate(resolveInRoot(root, m.path), source);
-      ops.push({ op: "mkdir", path: source, mode: Number.parseInt(m.volume.mode ?? "0755", 8), uid: m.volume.uid ?? 0, gid: m.volume.gid ?? 0 });
+      // PID 1 makes it before it enters the pod's user namespace: owners in host IDs
+      ops.push({ op: "mkdir", path: source, mode: Number.parseInt(m.volume.mode ?? "0755", 8), uid: (m.volume.uid ?? 0) + idShift, gid: (m.volume.gid ?? 0) + idShift });
     }
   } else if (!existsSync(source)) {
     throw new RktError(`cannot mount volume "${m.volume.name}": host path "${source}" does not exist`);
@@ -252,7 +255,7 @@ export function planPodMounts(input: PodMountInput): SetupOp[] {
     if (app.readOnlyRootFS) ops.push({ op: "mount", source: root, target: root, flags: MS.MS_BIND | MS.MS_REC });
     ops.push(...planKernelFs(input, root, vols), ...planEtc(root, input));
     // volumes are recursive binds by default, except in fly (layout.md §4)
-    for (const v of vols) ops.push(...planVolume(input.podDir, root, v, seen, input.flavor !== "fly"));
+    for (const v of vols) ops.push(...planVolume(input.podDir, root, v, seen, input.flavor !== "fly", input.idShift ?? 0));
     if (app.readOnlyRootFS) ops.push({ op: "mount", target: root, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
   }
   return ops;

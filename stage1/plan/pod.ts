@@ -109,8 +109,9 @@ export function planPod(
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
   const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive) }));
-  // fly, as rkt's, runs its app with rkt's own privileges and no cgroups of its own
+  // fly, as rkt's, runs its app with rkt's own privileges (so no user namespace) and no cgroups of its own
   const cgroups = fly ? undefined : isolate(args.uuid, planned, args, host);
+  const idMap = fly ? undefined : args.privateUsers;
   const apps = planned.map(({ ra, specs: s }): AppSpecs => {
     const preStart = add(s.preStart);
     const main = add(s.main)!;
@@ -124,6 +125,7 @@ export function planPod(
     volumes: manifest.volumes,
     console,
     restrictPaths: !args.disablePaths,
+    idShift: idMap?.shift ?? 0,
     apps: manifest.apps.map((ra) => ({
       name: ra.name,
       root: appRootfs(podDir, ra.name),
@@ -136,5 +138,6 @@ export function planPod(
   if (!fly && args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
   if (net === "none") cloneFlags |= CLONE.CLONE_NEWNET;
   // fly keeps the host's UTS namespace: an empty hostname tells PID 1 not to set one
-  return { setup: { cloneFlags, ops, hostname: fly ? "" : hostname, loopbackUp: net === "none", keepSession: args.interactive }, specs, apps, cgroups };
+  const setup: PodSetup = { cloneFlags, ops, hostname: fly ? "" : hostname, loopbackUp: net === "none", keepSession: args.interactive, idMap };
+  return { setup, specs, apps, cgroups };
 }
