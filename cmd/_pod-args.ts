@@ -110,7 +110,9 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
   const stage1 = chooseStage1({
     url: str(pod["stage1-url"]), path: str(pod["stage1-path"]), name: str(pod["stage1-name"]), hash: str(pod["stage1-hash"]), fromDir: str(pod["stage1-from-dir"]),
   });
-  if (pod["private-users"]) throw new UsageError("--private-users is not supported yet");
+  // rkt's run/prepare choose the range; its module loads only with the flag
+  const userns = pod["private-users"] ? (require("../core/stage0/userns.ts") as typeof import("../core/stage0/userns.ts")) : undefined;
+  const privateUsers = userns?.choosePrivateUsers();
   if (list(pod.port).length) throw new UsageError("--port needs a contained network (--net=default or a CNI network), which is not supported yet");
   if (pod["mds-register"]) warn("--mds-register is accepted but the metadata service is not implemented yet");
   const podManifest = str(pod["pod-manifest"]);
@@ -133,6 +135,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       setEnv: [...(envFile ? parseEnvFile(readFileSync(envFile, "utf8")) : []), ...parseEnvFlags(list(pod["set-env"]), "set-env")],
       inheritEnv: pod["inherit-env"] === true,
       noOverlay: pod["no-overlay"] === true,
+      privateUsers,
       pullPolicy,
       uuidFileSave: str(pod["uuid-file-save"]),
       stage1,
@@ -142,6 +145,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       interactive: pod.interactive === true,
       hostname: str(pod.hostname),
       ipc: ipc && ipc !== "auto" ? ipc : undefined,
+      privateUsers: privateUsers && userns!.formatUidRange(privateUsers),
       dns: dnsOptions(pod),
     },
   };

@@ -20,12 +20,15 @@ import type { Stage1Location } from "./stage1-image.ts";
 import { writePodStage1 } from "./stage1-pod.ts";
 import { selectStage1 } from "./stage1-select.ts";
 import { mark } from "./trace.ts";
+import type { UidRange } from "./userns.ts";
 
 export interface PrepareOptions extends PodOptions {
   apps: AppOptions[];
   /** a whole pod manifest instead of images (--pod-manifest) */
   podManifest?: string;
   noOverlay: boolean;
+  /** --private-users: the pod's UID range (chosen by the command, as rkt's run/prepare do) */
+  privateUsers?: UidRange;
   pullPolicy: PullPolicy;
   /** --uuid-file-save: written as soon as the pod exists, so `rm` can clean up failures */
   uuidFileSave?: string;
@@ -77,6 +80,9 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
   const stage1 = await selectStage1(g, store, opts.stage1);
   mark("stage1 selected");
   if (run) checkRunOptions(run, "builtin" in stage1 ? stage1.builtin : undefined);
+  // only pods with private users load their module
+  const userns = opts.privateUsers && (await import("./userns.ts"));
+  userns?.checkPrivateUsersOverlay(!opts.noOverlay && overlaySupported());
   // image gc takes this lock exclusively: no tree can vanish while a pod is being prepared
   using _prepare = await lock(paths.prepareLock, { shared: true, create: true });
   const pod = createPod(paths);
@@ -100,6 +106,11 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
     });
     if (overlay) writeFileSync(join(pod.path, "overlay-prepared"), "");
     mkdirSync(join(pod.path, "stage1", "rootfs", "rkt", "status"), { recursive: true });
+    if (userns) {
+      // the stage1 image's copy and every app's, as rkt's copies with a UID range
+      userns.shiftOwnership(join(pod.path, "stage1", "rootfs"), opts.privateUsers!);
+      userns.recordUidRange(pod.path, opts.privateUsers!);
+    }
     writeFileSync(join(pod.path, "pod"), JSON.stringify(manifest));
   } catch (e) {
     pod.lock.release();

@@ -29,6 +29,8 @@ export interface RunOptions {
   hostname?: string;
   ipc?: string;
   dns: DnsOptions;
+  /** the pod's `SHIFT:COUNT` with --private-users (rkt's private-users-prepared) */
+  privateUsers?: string;
 }
 
 /** A stage1 `run` entrypoint: rkt's arguments and the pod directory; resolves to the pod's exit code. */
@@ -42,6 +44,7 @@ export function stage1RunArgs(g: GlobalOptions, uuid: string, opts: RunOptions, 
   const argv = [...(g.debug ? ["--debug"] : []), `--net=${formatNetworks(opts.net)}`];
   const unsupported = (what: string) => warn(`${what} option is not supported by stage1`);
   if (opts.interactive) argv.push("--interactive");
+  if (opts.privateUsers) argv.push(`--private-users=${opts.privateUsers}`);
   argv.push(`--local-config=${g.localConfig}`);
   if (opts.hostname) {
     if (version >= 2) argv.push(`--hostname=${opts.hostname}`);
@@ -112,5 +115,7 @@ export async function runPrepared(g: GlobalOptions, uuidPrefix: string, opts: Ru
   checkRunOptions(opts, podStage1Tree(pod.path) === undefined ? stage1ImageName(pod.path) : undefined);
   const locked = lockPod(paths, uuid, "prepared");
   if (!locked) throw new PodStateError(uuid, "being started by another process", "prepared");
-  return runPod(g, locked, opts, stage1);
+  // `rkt run` has the range from its own prepare; a prepared pod keeps it in a file
+  const { readUidRange } = await import("./userns.ts");
+  return runPod(g, locked, { ...opts, privateUsers: readUidRange(locked.path) }, stage1);
 }
