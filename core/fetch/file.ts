@@ -2,16 +2,10 @@
 // detached signature when one is required, and imported. A file whose identity (device, inode, size,
 // mtime, ctime) is unchanged since its last import is not read again.
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
 import { FetchError } from "../errors.ts";
 import type { ImageStore } from "../store/store.ts";
 import { withProgress } from "./progress.ts";
 import type { SignatureCheck } from "./signature.ts";
-
-/** A path, from a plain path or a file:// URL. */
-export function localPath(ref: string): string {
-  return resolve(ref.startsWith("file://") ? decodeURIComponent(new URL(ref).pathname) : ref);
-}
 
 function identity(path: string): string {
   const st = statSync(path, { bigint: true });

@@ -1,12 +1,12 @@
 // Turns what a user typed into an image in the store, with rkt's rules for what a string is
 // (cli.md "Image reference forms") and its pull-policy table (image-fetching-behavior.md).
 import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { FetchError, NotFoundError, UsageError } from "../errors.ts";
 import { diag } from "../log.ts";
 import { hostOSArch, parseAppString, VALID_OS_ARCH } from "../schema/types.ts";
 import { looksLikeImageID } from "../store/keys.ts";
 import type { ImageStore } from "../store/store.ts";
-import { fetchFile, localPath } from "./file.ts";
 import type { FetchTrust } from "./trusted.ts";
 
 export type PullPolicy = "new" | "update" | "never";
@@ -22,6 +22,11 @@ export type ImageRef =
 export function parsePullPolicy(v: string): PullPolicy {
   if (v === "new" || v === "update" || v === "never") return v;
   throw new UsageError(`invalid --pull-policy "${v}": expected new, update or never`);
+}
+
+/** A path, from a plain path or a file:// URL. */
+function localPath(ref: string): string {
+  return resolve(ref.startsWith("file://") ? decodeURIComponent(new URL(ref).pathname) : ref);
 }
 
 /** Classifies an image argument as rkt's finder does. */
@@ -62,14 +67,16 @@ async function withDependencies(key: string, ctx: FinderContext): Promise<string
 
 /** Makes sure the image named by `arg` is in the store and returns its key. */
 export async function findImage(arg: string, ctx: FinderContext): Promise<string> {
-  // Remote fetchers load only when an image must come from outside: `rkt run` by name or ID never
-  // pays for the HTTP, discovery or Docker code.
+  // Fetchers load only when an image must come into the store: `rkt run` by name or ID never pays
+  // for the file import, HTTP, discovery or Docker code.
   const ref = classifyImage(arg);
   switch (ref.kind) {
     case "id":
       return ctx.store.resolveKey(ref.id);
-    case "path":
+    case "path": {
+      const { fetchFile } = await import("./file.ts");
       return withDependencies(await fetchFile(ctx.store, ref.path, ctx.signature), ctx);
+    }
     case "name": {
       // rkt's setAppDefaults: a name without os/arch means this host's.
       const app = { name: ref.name, labels: { ...hostOSArch(), ...ref.labels } };

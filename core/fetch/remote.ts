@@ -154,7 +154,7 @@ export async function fetchByName(store: ImageStore, trust: FetchTrust, app: App
   // rkt's maybeFetchPubKeys: not over unverified TLS, and keys over http only with pubkey,http.
   if (trust.verifying() && trust.g.trustKeysFromHttps && (!insecure.tls || insecure.pubkey)) {
     try {
-      await trustDiscoveredKeys(trust.keystore(), app.name, { ...http, allowHttp: insecure.pubkey && insecure.http });
+      await trustDiscoveredKeys(await trust.keystore(), app.name, { ...http, allowHttp: insecure.pubkey && insecure.http });
     } catch (err) {
       // Not fatal, as in rkt: the signature check that follows says what is missing.
       warn(`cannot trust the keys published for "${app.name}": ${messageOf(err)}`);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { GlobalOptions } from "../config/options.ts";
 import { FetchError } from "../errors.ts";
 import { stderr, warn } from "../log.ts";
-import { Keystore } from "../trust/keystore.ts";
+import type { Keystore } from "../trust/keystore.ts";
 import { classifyImage } from "./finder.ts";
 import type { SignatureCheck, Verifier } from "./signature.ts";
 
@@ -26,7 +26,8 @@ export interface FetchTrust extends SignatureCheck {
   readonly signatureFile?: string;
   /** false with --insecure-options=image (the user is warned once) */
   verifying(): boolean;
-  keystore(): Keystore;
+  /** the keystore of this invocation's config directories (loaded on first need: it brings OpenPGP parsing) */
+  keystore(): Promise<Keystore>;
   /** starts verifying the detached signature `asc` (armored or binary) */
   begin(asc: Uint8Array): Promise<ImageVerifier>;
   /** the same policy for a dependency (which never uses --signature) */
@@ -35,7 +36,7 @@ export interface FetchTrust extends SignatureCheck {
 
 /** The trust policy for fetching `image` (a local file's signature is found beside it). */
 export function signatureCheck(g: GlobalOptions, image: string, signatureFile?: string): FetchTrust {
-  const keystore = () => new Keystore({ systemConfig: g.systemConfig, localConfig: g.localConfig });
+  const keystore = async () => new (await import("../trust/keystore.ts")).Keystore({ systemConfig: g.systemConfig, localConfig: g.localConfig });
   const trust: FetchTrust = {
     g,
     signatureFile,
@@ -49,7 +50,7 @@ export function signatureCheck(g: GlobalOptions, image: string, signatureFile?: 
     async begin(asc) {
       const { beginVerification } = await import("../trust/verify.ts");
       const v = await beginVerification(asc);
-      const ks = keystore();
+      const ks = await keystore();
       return {
         push: (c) => v.push(c),
         check: (imageName) => v.check(ks, imageName),
