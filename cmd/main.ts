@@ -23,7 +23,10 @@ const SELF_PARSED = new Set(["run", "prepare", "enter"]);
  */
 const RAW_ARGS_ONLY = new Set(["run", "prepare"]);
 
-/** Commands that run pods: the built-in stage1's pod-independent slow steps start first (stage1/ahead.ts). */
+/**
+ * Commands that run pods: the first cgroup migration's grace period starts before anything else
+ * (stage1/cgroups/setup.ts), so that it has passed when the pod's cgroups are made.
+ */
 const POD_STARTERS = new Set(["run", "run-prepared"]);
 
 /** Runs a resolved command with its argv; resolves to its result. */
@@ -70,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     setDebug(globals.debug);
     setGlobals(globals);
     if (POD_STARTERS.has(afterGlobals.find((a) => !a.startsWith("-")) ?? "")) {
-      import("../stage1/ahead.ts").then((m) => m.startAhead()).catch(() => {});
+      import("../stage1/cgroups/setup.ts").then((m) => m.primeCgroupMigration()).catch(() => {});
     }
     const resolved = await resolveCommand(afterGlobals);
     ({ path, cmd } = resolved);

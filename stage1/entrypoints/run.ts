@@ -10,7 +10,6 @@ import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
-import { awaitShim } from "../../ffi/shim.ts";
 import { startPod, type PodInit } from "../../ffi/spawn.ts";
 import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
@@ -42,7 +41,7 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
   const args = parseRunArgs(argv);
   const flavor = podFlavor(podDir);
   const host = hostIsolation();
-  // re-armed here: the apps join within the window this migration leaves open
+  // again now: the apps join within the window it leaves open (stage1/cgroups/setup.ts)
   if (flavor !== "fly") primeCgroupMigration();
   mark("stage1 host");
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
@@ -81,7 +80,6 @@ function releaseCgroups(podDir: string): void {
 export async function main(argv: string[], podDir = process.cwd()): Promise<number> {
   let launched;
   try {
-    await awaitShim();
     launched = launch(argv, podDir);
   } catch (e) {
     process.stderr.write(`${formatError(e)}\n`);
