@@ -1,8 +1,10 @@
 // A Docker Registry HTTP API v2 client for pulling: the `/v2/` probe (https first, plain http only
 // when allowed), anonymous, basic and Bearer-token auth from `WWW-Authenticate` challenges,
 // manifests (schema2, OCI, manifest lists and OCI indexes narrowed to one platform; schema1 refused)
-// and blobs streamed with their digest checked (reference/docker-and-net.md §A.2).
+// and blobs streamed with their digest checked (reference/docker-and-net.md §A.2). Requests and
+// bodies have core/fetch/http.ts's timeouts: a registry that stops answering fails the fetch.
 import { FetchError, RktError, VerificationError } from "../errors.ts";
+import { bodyChunks, smallBody, withResponseTimeout } from "../fetch/http.ts";
 import { checkDigest, sha256Digest, verifyStream } from "./digest.ts";
 import { MAX_DOCUMENT, resolveDocs, type DocReader } from "./resolve.ts";
 import type { DockerReference } from "./reference.ts";
@@ -45,8 +47,8 @@ export function parseChallenge(header: string): { scheme: string; params: Record
 }
 
 /** The error message of a registry error body (`{"errors":[{"code","message"}]}`), if it has one. */
-async function registryErrorText(res: Response): Promise<string> {
-  const text = await res.text().catch(() => "");
+async function registryErrorText(res: Response, what: string): Promise<string> {
+  const text = await smallBody(res, what, res.url, MAX_DOCUMENT).then((b) => new TextDecoder().decode(b), () => "");
   try {
     const errs = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors;
     if (errs?.length) return errs.map((e) => [e.code, e.message].filter(Boolean).join(": ")).join("; ");
@@ -60,13 +62,14 @@ function basicAuth(c: DockerCredentials | undefined): string | undefined {
   return c ? `Basic ${Buffer.from(`${c.user}:${c.password}`).toString("base64")}` : undefined;
 }
 
-/** Refuses a document response bigger than any manifest or config should be. */
-function tooBig(res: Response, what: string): void {
+/** A document (manifest, config) read whole; refused when bigger than any should be. */
+async function documentBody(res: Response, what: string): Promise<Uint8Array> {
   const len = Number(res.headers.get("content-length") ?? 0);
   if (len > MAX_DOCUMENT) {
     void res.body?.cancel();
     throw new FetchError(`cannot fetch ${what}: ${len} bytes is too big`);
   }
+  return smallBody(res, what, res.url, MAX_DOCUMENT);
 }
 
 /** One repository on one registry, with the base URL and token found on first use. */
@@ -91,7 +94,7 @@ export class RegistryClient implements DocReader {
     const res = await this.get(`blobs/${desc.digest}`, "*/*", `blob "${desc.digest}"`);
     if (!res.body) throw new FetchError(`cannot fetch blob "${desc.digest}": empty response`);
     try {
-      yield* verifyStream(res.body, desc.digest, "blob", desc.size);
+      yield* verifyStream(bodyChunks(res, "blob", res.url, desc.size), desc.digest, "blob", desc.size);
     } catch (err) {
       if (err instanceof RktError) throw err;
       throw new FetchError(`cannot fetch blob "${desc.digest}": the download broke off`, { cause: err });
@@ -101,8 +104,7 @@ export class RegistryClient implements DocReader {
   /** A small blob (a config), read whole and checked. */
   async blob(desc: Descriptor, what: string): Promise<Uint8Array> {
     const res = await this.get(`blobs/${desc.digest}`, "*/*", `${what} "${desc.digest}"`);
-    tooBig(res, `${what} "${desc.digest}"`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = await documentBody(res, `${what} "${desc.digest}"`);
     checkDigest(bytes, desc.digest, what, desc.size);
     return bytes;
   }
@@ -111,8 +113,7 @@ export class RegistryClient implements DocReader {
   async manifest(ref: string | Descriptor): Promise<{ bytes: Uint8Array; mediaType?: string; digest: string }> {
     const reference = typeof ref === "string" ? ref : ref.digest;
     const res = await this.get(`manifests/${reference}`, MANIFEST_ACCEPT, `manifest "${this.repository}:${reference}"`);
-    tooBig(res, `manifest "${this.repository}:${reference}"`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = await documentBody(res, `manifest "${this.repository}:${reference}"`);
     const digest = sha256Digest(bytes);
     if (reference.startsWith("sha256:") && digest !== reference) {
       throw new VerificationError(`cannot verify manifest "${this.repository}@${reference}": the registry served ${digest}`);
@@ -135,7 +136,7 @@ export class RegistryClient implements DocReader {
       res = await this.send(url, accept, what);
     }
     if (!res.ok) {
-      const detail = await registryErrorText(res);
+      const detail = await registryErrorText(res, what);
       throw new FetchError(`cannot fetch ${what}: HTTP ${res.status}${detail ? ` ${detail}` : ""}`);
     }
     return res;
@@ -153,8 +154,11 @@ export class RegistryClient implements DocReader {
       if (auth) headers.authorization = auth;
       let res: Response;
       try {
-        res = await fetch(url, { headers, redirect: "manual", tls: { rejectUnauthorized: !this.opts.insecureTls } });
+        res = await withResponseTimeout(what, url, (signal) =>
+          fetch(url, { headers, signal, redirect: "manual", tls: { rejectUnauthorized: !this.opts.insecureTls } }),
+        );
       } catch (err) {
+        if (err instanceof FetchError) throw err;
         throw new FetchError(`cannot fetch ${what} from "${url}"`, { cause: err });
       }
       const location = res.headers.get("location");
@@ -178,7 +182,9 @@ export class RegistryClient implements DocReader {
     const headers: Record<string, string> = auth ? { authorization: auth } : {};
     let res: Response;
     try {
-      res = await fetch(url, { headers, tls: { rejectUnauthorized: !this.opts.insecureTls } });
+      res = await withResponseTimeout("a registry token", url.href, (signal) =>
+        fetch(url, { headers, signal, tls: { rejectUnauthorized: !this.opts.insecureTls } }),
+      );
     } catch (err) {
       throw new FetchError(`cannot get a registry token from "${url.origin}${url.pathname}"`, { cause: err });
     }
@@ -186,7 +192,12 @@ export class RegistryClient implements DocReader {
       await res.body?.cancel();
       throw new FetchError(`cannot get a registry token from "${url.origin}${url.pathname}": HTTP ${res.status}`);
     }
-    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    let body: { token?: string; access_token?: string } = {};
+    try {
+      body = JSON.parse(new TextDecoder().decode(await documentBody(res, "a registry token")));
+    } catch (err) {
+      if (err instanceof RktError) throw err; // not JSON: no token, as said below
+    }
     const token = body.token ?? body.access_token;
     if (!token) throw new FetchError(`cannot get a registry token from "${url.origin}${url.pathname}": no token in the answer`);
     return token;

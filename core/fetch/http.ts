@@ -2,7 +2,9 @@
 // client and appc's discovery client): TLS verified unless --insecure-options=tls (extra CAs come
 // from NODE_EXTRA_CA_CERTS, which the Bun runtime reads at start), plain http only with
 // --insecure-options=http, redirects followed by hand so each hop gets only its own host's auth.d
-// credentials and an https→http downgrade is refused like any other http URL.
+// credentials and an https→http downgrade is refused like any other http URL. A server that takes
+// the connection but never answers, or stops sending mid-body, is given up after 30 s (Go's dial
+// timeout in the transport rkt used); `RKT_HTTP_TIMEOUT_MS` overrides that, a hook for tests.
 import type { AuthConfig } from "../config/auth.ts";
 import { authHeaders } from "../config/auth.ts";
 import { FetchError } from "../errors.ts";
@@ -30,6 +32,37 @@ export class ConnectionError extends FetchError {}
 
 const MAX_REDIRECTS = 10;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a request may wait for its connection and response headers, and a body for its next
+ * bytes: 30 s, or `RKT_HTTP_TIMEOUT_MS` (for tests, whose stalling servers should fail in a second).
+ */
+export function httpTimeoutMs(): number {
+  const v = process.env.RKT_HTTP_TIMEOUT_MS;
+  return v && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : DEFAULT_TIMEOUT_MS;
+}
+
+const seconds = (ms: number) => `${ms / 1000} s`;
+
+/**
+ * `send(signal)`, a fetch, aborted with a ConnectionError when no response headers came within
+ * httpTimeoutMs(). Other failures are passed on for the caller to name.
+ */
+export async function withResponseTimeout(what: string, url: string, send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
+  const ms = httpTimeoutMs();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  try {
+    return await send(abort.signal);
+  } catch (err) {
+    // the abort is ours: as a cause it would only say "The operation was aborted"
+    if (abort.signal.aborted) throw new ConnectionError(`cannot fetch ${what} "${url}": no response within ${seconds(ms)}`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** A hint for the TLS failures a user can do something about. */
 function tlsHint(err: unknown): string {
@@ -62,22 +95,27 @@ export async function httpRequest(url: string | URL, opts: HttpOptions, init: Re
     const headers: Record<string, string> = { "user-agent": `rkt/${rktVersion()}`, "accept-encoding": "identity", ...init.headers };
     // last: an aws signature covers the other headers
     Object.assign(headers, authHeaders(opts.auth, { method, url: current, headers }));
+    const href = current.href;
     let res: Response;
     try {
       // ofetch (the client's HTTP library), kept to a plain request: no retries, no status errors, the
       // body as a stream, redirects by hand; `tls` passes through to Bun's fetch underneath.
       const { ofetch } = await import("ofetch");
-      res = await ofetch.raw(current.href, {
-        method,
-        headers,
-        redirect: "manual",
-        responseType: "stream",
-        ignoreResponseError: true,
-        retry: 0,
-        tls: { rejectUnauthorized: !opts.insecureTls },
-      } as Parameters<typeof ofetch.raw>[1]);
+      res = await withResponseTimeout(init.what, href, (signal) =>
+        ofetch.raw(href, {
+          method,
+          headers,
+          signal,
+          redirect: "manual",
+          responseType: "stream",
+          ignoreResponseError: true,
+          retry: 0,
+          tls: { rejectUnauthorized: !opts.insecureTls },
+        } as Parameters<typeof ofetch.raw>[1]),
+      );
     } catch (cause) {
-      throw new ConnectionError(`cannot fetch ${init.what} "${current.href}"${tlsHint(cause)}`, { cause });
+      if (cause instanceof ConnectionError) throw cause;
+      throw new ConnectionError(`cannot fetch ${init.what} "${href}"${tlsHint(cause)}`, { cause });
     }
     const location = res.headers.get("location");
     if (!REDIRECTS.has(res.status) || !location) return res;
@@ -96,20 +134,40 @@ export async function expectStatus(res: Response, what: string, url: string, ok:
 
 /**
  * The body of `res` as chunks; a connection lost before Content-Length bytes arrived is a
- * FetchError saying how far it got (Bun reports ECONNRESET; a short clean close is caught too).
+ * ConnectionError saying how far it got (Bun reports ECONNRESET; a short clean close is caught
+ * too), and so is a body that sends nothing for httpTimeoutMs() while it is being read.
  */
 export async function* bodyChunks(res: Response, what: string, url: string, expected?: number): AsyncIterable<Uint8Array> {
+  const ms = httpTimeoutMs();
+  const progress = (got: number) => `${got}${expected ? ` of ${expected}` : ""} bytes`;
   let got = 0;
+  const reader = res.body?.getReader();
+  let ended = !reader;
   try {
-    for await (const chunk of res.body ?? []) {
-      got += chunk.length;
-      yield chunk;
+    while (reader && !ended) {
+      let timer: Timer | undefined;
+      const idle = new Promise<"idle">((resolve) => (timer = setTimeout(() => resolve("idle"), ms)));
+      let r: Awaited<ReturnType<typeof reader.read>> | "idle";
+      try {
+        r = await Promise.race([reader.read(), idle]);
+      } catch (cause) {
+        throw new ConnectionError(`cannot fetch ${what} "${url}": connection lost after ${progress(got)}`, { cause });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (r === "idle") throw new ConnectionError(`cannot fetch ${what} "${url}": no data for ${seconds(ms)} after ${progress(got)}`);
+      ended = r.done;
+      if (r.value) {
+        got += r.value.length;
+        yield r.value;
+      }
     }
-  } catch (cause) {
-    throw new ConnectionError(`cannot fetch ${what} "${url}": connection lost after ${got}${expected ? ` of ${expected}` : ""} bytes`, { cause });
+  } finally {
+    // stopped early, stalled or failed: close the connection
+    if (!ended) reader?.cancel().catch(() => {});
   }
   if (expected !== undefined && got < expected) {
-    throw new ConnectionError(`cannot fetch ${what} "${url}": connection closed after ${got} of ${expected} bytes`);
+    throw new ConnectionError(`cannot fetch ${what} "${url}": connection closed after ${progress(got)}`);
   }
 }
 
