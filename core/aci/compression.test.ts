@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { gzipSync } from "node:zlib";
+import { constants, gzipSync, zstdCompressSync } from "node:zlib";
 import { requires } from "../../test/helpers/requires.ts";
-import { compress, decompress, detectCompression, type Compression } from "./compression.ts";
+import { compress, decompress, detectCompression, ZstdFrames, type Compression } from "./compression.ts";
 import { tarBytes } from "./tar.ts";
 
 async function* pieces(b: Uint8Array, step = 65536): AsyncIterable<Uint8Array> {
@@ -79,4 +79,60 @@ describe.skipIf(!!requires("xz", "bzip2"))("compress and decompress", () => {
       for await (const _ of decompress(pieces(big, 4096))) break;
     });
   }
+});
+
+// Compressible and incompressible parts: compressed, raw and RLE blocks over several frames' worth.
+const layer = Buffer.concat([Buffer.from("layer ".repeat(200_000)), crypto.getRandomValues(new Uint8Array(60_000)), new Uint8Array(300_000)]);
+const withChecksum = zstdCompressSync(layer, { params: { [constants.ZSTD_c_checksumFlag]: 1 } });
+const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+
+// zstd (Docker/OCI layers only): Bun's decoder ends a truncated stream quietly; the frame walk does not.
+describe("zstd", () => {
+  test("detected by its magic number", () => {
+    expect(detectCompression(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x04]))).toBe("zstd");
+  });
+
+  test("round trip, fed in tiny pieces; frames and skippable frames in a row", async () => {
+    const packed = await collect(compress(pieces(layer), "zstd"));
+    expect(detectCompression(packed)).toBe("zstd");
+    expect((await collect(decompress(pieces(packed, 3), { zstd: true }))).equals(layer)).toBe(true);
+    const multi = Buffer.concat([withChecksum, skippable, zstdCompressSync(Buffer.from("tail"))]);
+    expect((await collect(decompress(pieces(multi, 1000), { zstd: true }))).equals(Buffer.concat([layer, Buffer.from("tail")]))).toBe(true);
+  });
+
+  test("refused as an ACI compression", async () => {
+    await expect(collect(decompress(pieces(withChecksum)))).rejects.toThrow(
+      "cannot decompress zstd image: an ACI may be compressed with gzip, bzip2 or xz only",
+    );
+  });
+
+  test("truncated anywhere is an error, not a short stream", async () => {
+    // inside the frame header, a block header, a block, the checksum
+    for (const cut of [5, 9, 1000, withChecksum.length - 2]) {
+      await expect(collect(decompress(pieces(withChecksum.subarray(0, cut)), { zstd: true }))).rejects.toThrow(
+        /^cannot decompress zstd image: unexpected end of data/,
+      );
+    }
+  });
+
+  test("corrupt data and trailing garbage are errors", async () => {
+    const corrupt = Buffer.from(withChecksum);
+    for (let i = 40; i < 80; i++) corrupt[i] = corrupt[i]! ^ 0x55;
+    await expect(collect(decompress(pieces(corrupt), { zstd: true }))).rejects.toThrow("cannot decompress zstd image: ");
+    const trailing = Buffer.concat([withChecksum, Buffer.from("not a frame")]);
+    await expect(collect(decompress(pieces(trailing), { zstd: true }))).rejects.toThrow("cannot decompress zstd image: ");
+  });
+
+  test("the frame walk follows block sizes and checksums across chunk boundaries", () => {
+    for (const step of [1, 7, 4096]) {
+      const walk = new ZstdFrames();
+      const seen = new Set<string>();
+      for (let i = 0; i < withChecksum.length; i += step) {
+        walk.push(withChecksum.subarray(i, i + step));
+        if (i + step < withChecksum.length) seen.add(walk.state);
+      }
+      expect([...seen]).toEqual(["truncated"]);
+      expect(walk.state).toBe("complete");
+    }
+  });
 });

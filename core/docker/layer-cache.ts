@@ -88,7 +88,7 @@ export class LayerCache {
 
   /**
    * A path to read the uncompressed layer `diffId` from until settle(); when it is not cached,
-   * reads `fetch()` (the layer as stored or served: gzip, bzip2, xz or plain tar), decompresses
+   * reads `fetch()` (the layer as stored or served: gzip, zstd, bzip2, xz or plain tar), decompresses
    * and checks it, and starts committing it to the cache.
    */
   ensure(diffId: string, fetch: () => AsyncIterable<Uint8Array>): Promise<string> {
@@ -124,7 +124,7 @@ export class LayerCache {
     try {
       const hasher = new Bun.CryptoHasher("sha256");
       let size = 0;
-      for await (const chunk of decompress(fetch())) {
+      for await (const chunk of decompress(fetch(), { zstd: true })) {
         hasher.update(chunk);
         size += chunk.length;
         for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);

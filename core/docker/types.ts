@@ -130,13 +130,14 @@ export function checkConfigPlatform(config: ImageConfig, want: Platform, what: s
   }
 }
 
-/** Checks that a parsed manifest has the fields conversion relies on and layers we can read. */
+/**
+ * Checks that a parsed manifest has the fields conversion relies on. Layer media types are not
+ * checked: a layer's compression (gzip, zstd, or none) is read from its first bytes (layer-cache.ts).
+ */
 export function checkManifestDoc(doc: ImageManifestDoc, what: string): ImageManifestDoc {
   if (doc.schemaVersion !== 2 || !doc.config?.digest || !Array.isArray(doc.layers)) {
     throw new FetchError(`cannot read manifest of "${what}": expected schemaVersion 2 with config and layers`);
   }
-  const zstd = doc.layers.find((l) => l.mediaType?.includes("zstd"));
-  if (zstd) throw new FetchError(`cannot fetch image "${what}": layer ${zstd.digest} is zstd-compressed, which is not supported`);
   return doc;
 }
 

@@ -1,5 +1,5 @@
 // `rkt fetch docker://…` through the compiled binary against the real Docker registry (images pushed
-// by real skopeo from OCI layouts built here), plus local oci: layouts.
+// by real skopeo from OCI layouts built here), plus local oci: layouts; zstd layers both ways.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -116,6 +116,47 @@ describe.skipIf(!!requires("busybox", "skopeo", "docker-registry"))("rkt fetch o
     expect(ok.stderr).not.toContain("rkt: cannot");
     expect(ok.code).toBe(0);
     expect(token.requests.some((r) => r.user === "alice" && r.scope?.includes("private/hello:pull"))).toBe(true);
+  });
+
+  test("zstd layers (+zstd media type) fetch from an oci: layout and from the registry, with their files", async () => {
+    mkdirSync(join(ctx.tmp, "lz", "etc"), { recursive: true });
+    writeFileSync(join(ctx.tmp, "lz", "etc", "motd"), "from a zstd layer\n");
+    const zlayout = join(ctx.tmp, "zstd-oci");
+    const built = writeOciLayout(zlayout, {
+      layerDirs: [join(ctx.tmp, "l0"), join(ctx.tmp, "lz")],
+      compression: ["gzip", "zstd"], // a zstd layer on a gzip base, as rebuilt images have
+      config: { Entrypoint: ["/bin/sh", "-c", "cat /etc/motd"] },
+      tag: "1.0",
+    });
+    const manifest = JSON.parse(readFileSync(join(zlayout, "blobs/sha256", built.manifestDigest.slice(7)), "utf8"));
+    expect(manifest.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual([
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+      "application/vnd.oci.image.layer.v1.tar+zstd",
+    ]);
+    const motd = (c: RktContext, id: string) => {
+      const out = join(c.tmp, `extract-${id}`);
+      expect(c.rkt(["image", "extract", "--rootfs-only", id, out]).code).toBe(0);
+      return readFileSync(join(out, "etc/motd"), "utf8");
+    };
+    const local = ctx.rkt(["--insecure-options=image", "fetch", `oci:${zlayout}:1.0`]);
+    expect(local.stderr).not.toContain("rkt: cannot");
+    expect(motd(ctx, local.stdout.trim())).toBe("from a zstd layer\n");
+
+    // skopeo pushes the blobs as they are: the registry serves the zstd layer under its media type
+    using zreg = await startRegistry(join(ctx.tmp, "zstd-registry"));
+    await skopeoCopy(`oci:${zlayout}:1.0`, `docker://${zreg.host}/tests/zstd:1.0`);
+    const served = await fetch(`http://${zreg.host}/v2/tests/zstd/manifests/1.0`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+    expect(((await served.json()) as { layers: { mediaType: string }[] }).layers[1]!.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+zstd");
+    // a store of its own, whose layer cache does not have the layers yet
+    using fresh = rktContext("rkt-docker");
+    const remote = fresh.rkt(["--insecure-options=image,http", "fetch", `docker://${zreg.host}/tests/zstd:1.0`]);
+    expect(remote.stderr).not.toContain("rkt: cannot");
+    expect(readdirSync(join(fresh.dir, "cas/docker-layers/sha256")).sort()).toEqual(built.diffIds.map((d) => d.slice(7)).sort());
+    expect(motd(fresh, remote.stdout.trim())).toBe("from a zstd layer\n");
+    if (!requires("root")) {
+      const run = fresh.rkt(["--insecure-options=image", "run", "--net=host", remote.stdout.trim()]);
+      expect([run.code, run.stdout]).toEqual([0, "from a zstd layer\n"]);
+    }
   });
 
   test("image gc prunes cached Docker layers past the grace period", () => {

@@ -1,11 +1,13 @@
 // Builds OCI image layouts for Docker tests from directory trees: each layer is a tree on disk packed
 // with GNU tar (whiteouts are plain `.wh.<name>` / `.wh..wh..opq` files in the tree, as in layers
-// made by docker), gzipped, addressed by sha256, and described by a config and manifest (and, for
+// made by docker), gzipped (or zstd-compressed, or left plain), addressed by sha256, and described by a config and manifest (and, for
 // multi-platform images, a nested index) as the image spec says. skopeo then pushes the layout
 // to a registry or turns it into other formats.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gzipSync, zstdCompressSync } from "node:zlib";
+
+export type LayerCompression = "gzip" | "zstd" | "none";
 
 export interface OciImageSpec {
   /** one directory per layer, bottom first */
@@ -16,8 +18,8 @@ export interface OciImageSpec {
   os?: string;
   /** the tag written in index.json's `org.opencontainers.image.ref.name` */
   tag?: string;
-  /** whether layers are gzip-compressed (default) or plain tars */
-  gzip?: boolean;
+  /** how layers are stored (default gzip), for all or layer by layer */
+  compression?: LayerCompression | LayerCompression[];
   /** wrap the manifest in a nested index (a multi-platform image) with this platform */
   indexPlatform?: { os: string; architecture: string; variant?: string };
 }
@@ -50,13 +52,13 @@ export function writeOciLayout(dir: string, spec: OciImageSpec): BuiltImage {
     writeFileSync(join(blobs, digest.slice(7)), bytes);
     return { digest, size: bytes.length };
   };
-  const gz = spec.gzip ?? true;
   const diffIds: string[] = [];
-  const layers = spec.layerDirs.map((d) => {
+  const layers = spec.layerDirs.map((d, i) => {
     const tar = tarDir(d);
     diffIds.push(sha256(tar));
-    const blob = put(gz ? gzipSync(tar) : tar);
-    return { mediaType: `application/vnd.oci.image.layer.v1.tar${gz ? "+gzip" : ""}`, ...blob };
+    const c = (Array.isArray(spec.compression) ? spec.compression[i] : spec.compression) ?? "gzip";
+    const blob = put(c === "gzip" ? gzipSync(tar) : c === "zstd" ? zstdCompressSync(tar) : tar);
+    return { mediaType: `application/vnd.oci.image.layer.v1.tar${c === "none" ? "" : `+${c}`}`, ...blob };
   });
   const config = {
     created: "2017-07-14T02:40:00Z",
