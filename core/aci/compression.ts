@@ -36,39 +36,55 @@ export interface DecompressOptions {
   zstd?: boolean;
 }
 
-/**
- * The uncompressed bytes of `input`, whose compression is sniffed from its first bytes.
- * Throws RktError "cannot decompress <kind> image: …" on truncated or corrupt input.
- */
-export async function* decompress(input: AsyncIterable<Uint8Array>, opts: DecompressOptions = {}): AsyncIterable<Uint8Array> {
+/** The first bytes of a stream, read ahead, and the whole stream again from its start. */
+export interface ReadAhead {
+  /** the chunks read ahead: at least the bytes asked for, unless the stream ended first */
+  head: Uint8Array[];
+  /** the stream ended within the head */
+  ended: boolean;
+  /** every byte of the stream, the head first; stopping early lets the source close */
+  all: AsyncIterable<Uint8Array>;
+}
+
+/** Reads at least `bytes` of `input` ahead (fewer when it ends first), keeping them for `all`. */
+export async function readAhead(input: AsyncIterable<Uint8Array>, bytes: number): Promise<ReadAhead> {
   const it = input[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
-  let headLen = 0;
-  let done = false;
-  while (headLen < SNIFF_BYTES) {
+  let length = 0;
+  let ended = false;
+  while (length < bytes) {
     const r = await it.next();
     if (r.done) {
-      done = true;
+      ended = true;
       break;
     }
     head.push(r.value);
-    headLen += r.value.length;
+    length += r.value.length;
   }
-  const kind = detectCompression(Buffer.concat(head));
-  opts.onCompression?.(kind);
-  if (kind === "zstd" && !opts.zstd) {
-    throw new RktError("cannot decompress zstd image: an ACI may be compressed with gzip, bzip2 or xz only");
-  }
-  async function* whole(): AsyncIterable<Uint8Array> {
+  async function* all(): AsyncIterable<Uint8Array> {
     try {
       yield* head;
-      if (done) return;
+      if (ended) return;
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     } finally {
       await it.return?.(); // lets the source close when we stop early
     }
   }
-  const out = kind === "none" ? whole() : filter(kind, "decompress", whole());
+  return { head, ended, all: all() };
+}
+
+/**
+ * The uncompressed bytes of `input`, whose compression is sniffed from its first bytes.
+ * Throws RktError "cannot decompress <kind> image: …" on truncated or corrupt input.
+ */
+export async function* decompress(input: AsyncIterable<Uint8Array>, opts: DecompressOptions = {}): AsyncIterable<Uint8Array> {
+  const { head, all } = await readAhead(input, SNIFF_BYTES);
+  const kind = detectCompression(Buffer.concat(head));
+  opts.onCompression?.(kind);
+  if (kind === "zstd" && !opts.zstd) {
+    throw new RktError("cannot decompress zstd image: an ACI may be compressed with gzip, bzip2 or xz only");
+  }
+  const out = kind === "none" ? all : filter(kind, "decompress", all);
   let total = 0;
   for await (const chunk of out) {
     total += chunk.length;
