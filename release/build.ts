@@ -19,9 +19,13 @@ const root = new URL("..", import.meta.url).pathname;
 const version = process.env.RKT_VERSION ?? pkg.version;
 const outfile = process.argv[2] ?? `${root}dist/rkt`;
 
+// Worker threads' modules are entry points of their own in an executable (Bun's standalone-worker rule);
+// their paths there are relative to the entry points' common directory, the project root.
+const workers = [`${root}core/store/import-worker.ts`];
+
 // file times come from the kernel's coarse clock, up to a tick behind Date.now()
 const started = Date.now() - 1000;
-await $`bun build --compile --minify --bytecode --splitting --format=esm --compile-jit-policy=4 --no-compile-autoload-bunfig --no-compile-autoload-dotenv --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts --outfile ${outfile}`.quiet();
+await $`bun build --compile --minify --bytecode --splitting --format=esm --compile-jit-policy=4 --no-compile-autoload-bunfig --no-compile-autoload-dotenv --sourcemap --target=bun-linux-x64 --define RKT_VERSION=${JSON.stringify(version)} ${root}cmd/main.ts ${workers} --outfile ${outfile}`.quiet();
 // The chunks' source maps are embedded in the executable (its stack traces map without files); Bun
 // also writes them beside it, one per chunk under new names each build: remove those this build wrote.
 const outDir = dirname(outfile);

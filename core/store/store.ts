@@ -1,9 +1,10 @@
 // The image store: rkt's CAS layout under <dir>/cas (layout.md §1). One streaming pass per import —
-// decompress → sha512 + temp blob + tar parse (layout checks, manifest) + extraction into a temp
-// tree — then, under the image's key lock, renames into place and writes the index row last, so a
-// killed import leaves nothing visible (its temp area is swept by the next import).
+// decompress → sha512 + temp blob (import-pass.ts: on a worker thread for big images) + tar parse
+// (layout checks, manifest) + extraction into a temp tree — then, under the image's key lock, renames
+// into place and writes the index row last, so a killed import leaves nothing visible (its temp area
+// is swept by the next import).
 import type { Database } from "bun:sqlite";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AciLayoutSink } from "../aci/layout.ts";
 import { SafeExtractor } from "../aci/extract.ts";
@@ -13,6 +14,7 @@ import { lock } from "../lock.ts";
 import { dataPaths, type DataPaths } from "../paths.ts";
 import { parseImageManifest, type ImageManifest } from "../schema/image-manifest.ts";
 import { openIndex, type AciInfoRow, type RemoteRow } from "./db.ts";
+import type { PassResult } from "./import-pass.ts";
 import { keyOfDigest, keyPrefix } from "./keys.ts";
 import { checkOSArch } from "./os-arch.ts";
 import { createTmpArea, sweepTmp } from "./tmp.ts";
@@ -194,7 +196,6 @@ export class ImageStore implements Disposable {
     sweepTmp(this.paths.casTmp);
     using tmp = createTmpArea(this.paths.casTmp);
     const maxSize = opts.maxSize ?? DEFAULT_MAX_SIZE;
-    const hasher = new Bun.CryptoHasher("sha512");
 
     // The tree is extracted in the same pass when the manifest comes first and names no dependencies
     // (the common case); otherwise it is rendered from the blob(s) afterwards.
@@ -237,18 +238,12 @@ export class ImageStore implements Disposable {
 
     // imported here: node:zlib and the streams under it take ~4 ms to load, which commands that only
     // read the store (`rkt run` of a stored image) should not pay
-    const { decompress } = await import("../aci/compression.ts");
+    const { importPass } = await import("./import-pass.ts");
     const fd = openSync(tmp.blob, "wx", 0o640);
-    let size = 0;
+    let pass: PassResult;
     try {
-      for await (const chunk of decompress(tapped(src, opts.tap), { maxOutput: maxSize })) {
-        size += chunk.length;
-        hasher.update(chunk);
-        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-        parser.push(chunk);
-      }
+      pass = await importPass(tapped(src, opts.tap), { fd, maxOutput: maxSize }, (chunk) => parser.push(chunk));
       parser.finish();
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -256,8 +251,8 @@ export class ImageStore implements Disposable {
     const manifest = parseImageManifest(raw);
     checkOSArch(manifest);
     await opts.beforeCommit?.(manifest);
-    const key = keyOfDigest(hasher.digest("hex"));
-    const imported = await this.commit(key, manifest, raw, size, tmp, tree, opts.remote);
+    const key = keyOfDigest(pass.digest);
+    const imported = await this.commit(key, manifest, raw, pass.size, tmp, tree, opts.remote);
     return { key, manifest, imported };
   }
 
