@@ -5,7 +5,6 @@ import type { ArgsDef } from "citty";
 import { readFileSync } from "node:fs";
 import { parsePullPolicy } from "../core/fetch/finder.ts";
 import { UsageError } from "../core/errors.ts";
-import { warn } from "../core/log.ts";
 import { parseNetworks } from "../core/networks.ts";
 import { isolatorOverrides } from "../core/stage0/app-isolators.ts";
 import { parseEnvFile, parseEnvFlags, parseMountFlag, type AppOptions } from "../core/stage0/manifest.ts";
@@ -114,7 +113,10 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
   const userns = pod["private-users"] ? (require("../core/stage0/userns.ts") as typeof import("../core/stage0/userns.ts")) : undefined;
   const privateUsers = userns?.choosePrivateUsers();
   if (list(pod.port).length) throw new UsageError("--port needs a contained network (--net=default or a CNI network), which is not supported yet");
-  if (pod["mds-register"]) warn("--mds-register is accepted but the metadata service is not implemented yet");
+  const net = parseNetworks(str(pod.net) ?? "default");
+  if (pod["mds-register"] && net.some((n) => n.name === "none")) {
+    throw new UsageError("--mds-register flag does not work with --net=none. Please use 'host', 'default' or an equivalent network");
+  }
   const podManifest = str(pod["pod-manifest"]);
   if (podManifest && (apps.length || pod.volume || pod.mount || pod["set-env"] || pod["set-env-file"] || pod["inherit-env"])) {
     throw new UsageError("conflicting flags set with --pod-manifest (see --help)");
@@ -141,12 +143,13 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       stage1,
     },
     run: {
-      net: parseNetworks(str(pod.net) ?? "default"),
+      net,
       interactive: pod.interactive === true,
       hostname: str(pod.hostname),
       ipc: ipc && ipc !== "auto" ? ipc : undefined,
       privateUsers: privateUsers && userns!.formatUidRange(privateUsers),
       dns: dnsOptions(pod),
+      mdsRegister: pod["mds-register"] === true,
     },
   };
 }

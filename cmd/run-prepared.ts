@@ -19,7 +19,7 @@ export default defineCommand({
     // citty keeps one value per flag; rkt's repeatable DNS flags take comma lists here too
     const many = (v: string | undefined) => (v ? v.split(",") : []);
     const dns = dnsOptions({ dns: many(args.dns), "dns-search": many(args["dns-search"]), "dns-opt": many(args["dns-opt"]), "hosts-entry": many(args["hosts-entry"]), ...(args["dns-domain"] ? { "dns-domain": args["dns-domain"] } : {}) });
-    const opts = { net: parseNetworks(args.net), interactive: !!args.interactive, hostname: args.hostname, ipc, dns };
+    const opts = { net: parseNetworks(args.net), interactive: !!args.interactive, hostname: args.hostname, ipc, dns, mdsRegister: !!args["mds-register"] };
     return runPrepared(getGlobals(), uuid, opts, (argv, dir) => builtinStage1("run", argv, dir));
   },
 });

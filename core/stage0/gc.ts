@@ -3,7 +3,8 @@
 // ctime), each step an atomic rename under the pod lock.
 import { statSync } from "node:fs";
 import type { GlobalOptions } from "../config/options.ts";
-import { NotFoundError } from "../errors.ts";
+import { causeChain, messageOf, NotFoundError } from "../errors.ts";
+import { warn } from "../log.ts";
 import { dataPaths, type DataPaths, type PodStateDir } from "../paths.ts";
 import { lockPod, movePod, type LockedPod } from "../pods/lifecycle.ts";
 import { podState } from "../pods/pod.ts";
@@ -50,6 +51,11 @@ function markUnlocked(paths: DataPaths, from: PodStateDir, to: PodStateDir, even
 
 async function sweep(g: GlobalOptions, pod: LockedPod, stage1Gc: Stage1Gc): Promise<void> {
   try {
+    // rkt's stage0.GC: a pod that ran leaves the metadata service first; failing that only warns
+    if (pod.dir === "exited-garbage") {
+      const { unregisterPod } = await import("../mds/client.ts");
+      await unregisterPod(pod.path, pod.uuid).catch((e) => warn(`could not unregister pod "${pod.uuid}" with the metadata service: ${messageOf(causeChain(e).at(-1))}`));
+    }
     if (podStage1Tree(pod.path) !== undefined) await runStage1Gc(g, pod.path, pod.uuid);
     else await stage1Gc(pod.uuid, pod.path);
     deletePodDir(pod.uuid, pod.path);

@@ -29,3 +29,9 @@ test("options newer than the stage1's interface are left out (hostname v2, insec
     "--net=default", "--local-config=/etc/rkt", "--hostname=h", "--dns-conf-mode=resolv=host,hosts=default", "--disable-capabilities-restriction", U,
   ]);
 });
+
+test("a registered pod's token follows --private-users, as rkt's stage0 (interface v1 already)", () => {
+  expect(stage1RunArgs(g(), U, opts({ privateUsers: "65536:65536" }), 1, "0123abcd")).toEqual([
+    "--net=default", "--private-users=65536:65536", "--mds-token=0123abcd", "--local-config=/etc/rkt", U,
+  ]);
+});

@@ -31,6 +31,8 @@ export interface RunOptions {
   dns: DnsOptions;
   /** the pod's `SHIFT:COUNT` with --private-users (rkt's private-users-prepared) */
   privateUsers?: string;
+  /** register the pod with the metadata service before stage1 runs (--mds-register) */
+  mdsRegister?: boolean;
 }
 
 /** A stage1 `run` entrypoint: rkt's arguments and the pod directory; resolves to the pod's exit code. */
@@ -38,13 +40,14 @@ export type Stage1Run = (argv: string[], podDir: string) => Promise<number>;
 
 /**
  * rkt's stage1 `run` arguments for interface `version` (stage0/run.go): options the stage1 is too
- * old for are left out with rkt's warning.
+ * old for are left out with rkt's warning. `mdsToken`: the pod's metadata service token, if registered.
  */
-export function stage1RunArgs(g: GlobalOptions, uuid: string, opts: RunOptions, version: number): string[] {
+export function stage1RunArgs(g: GlobalOptions, uuid: string, opts: RunOptions, version: number, mdsToken?: string): string[] {
   const argv = [...(g.debug ? ["--debug"] : []), `--net=${formatNetworks(opts.net)}`];
   const unsupported = (what: string) => warn(`${what} option is not supported by stage1`);
   if (opts.interactive) argv.push("--interactive");
   if (opts.privateUsers) argv.push(`--private-users=${opts.privateUsers}`);
+  if (mdsToken) argv.push(`--mds-token=${mdsToken}`);
   argv.push(`--local-config=${g.localConfig}`);
   if (opts.hostname) {
     if (version >= 2) argv.push(`--hostname=${opts.hostname}`);
@@ -97,7 +100,9 @@ export async function runPod(g: GlobalOptions, pod: LockedPod, opts: RunOptions,
     if (image) mountStage1Overlay(running.path, paths.trees);
     mountAppOverlays(running.path, (readPodManifest(running.path)?.apps ?? []).map((a) => a.name), paths.trees);
     writeDnsFiles(running.path, opts.dns);
-    const argv = stage1RunArgs(g, running.uuid, opts, stage1InterfaceVersion(running.path));
+    // as rkt's stage0, last before stage1; the client module loads only with --mds-register
+    const mdsToken = opts.mdsRegister ? await (await import("../mds/client.ts")).registerPod(running.path, running.uuid) : undefined;
+    const argv = stage1RunArgs(g, running.uuid, opts, stage1InterfaceVersion(running.path), mdsToken);
     mark("overlays mounted");
     if (image) execStage1Run(g, running.path, argv, running.lock);
     return await stage1(argv, running.path);
@@ -113,6 +118,8 @@ export async function runPrepared(g: GlobalOptions, uuidPrefix: string, opts: Ru
   const pod = podState(paths, uuid);
   checkCanRunPrepared(uuid, pod.state);
   checkRunOptions(opts, podStage1Tree(pod.path) === undefined ? stage1ImageName(pod.path) : undefined);
+  // rkt checks before the pod leaves prepared/, so that run-prepared can simply be tried again
+  if (opts.mdsRegister) await (await import("../mds/client.ts")).checkMdsAvailable();
   const locked = lockPod(paths, uuid, "prepared");
   if (!locked) throw new PodStateError(uuid, "being started by another process", "prepared");
   // `rkt run` has the range from its own prepare; a prepared pod keeps it in a file

@@ -1,6 +1,8 @@
 // The environment an app starts with: what stage0 put in the pod manifest (already merged with
 // rkt's precedence: inherited < image < --set-env-file < --set-env < --environment), plus
-// AC_APP_NAME and rkt's stage1 defaults for variables that are still unset (cli.md, run).
+// AC_APP_NAME, AC_METADATA_URL for a pod registered with the metadata service, and rkt's stage1
+// defaults for variables that are still unset (cli.md, run).
+import { RktError } from "../../core/errors.ts";
 import type { EnvironmentVariable } from "../../core/schema/app.ts";
 
 /** rkt's stage1 defaults, added only when absent. */
@@ -20,4 +22,17 @@ export function appEnvironment(appName: string, env: readonly EnvironmentVariabl
   for (const [k, v] of Object.entries(extra)) vars.set(k, v);
   for (const [k, v] of DEFAULT_ENV) if (!vars.has(k)) vars.set(k, v);
   return [...vars].map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * AC_METADATA_URL of a pod stage0 registered (`mdsToken`, stage1's --mds-token) as rkt's stage1 set
+ * it: the host's address as the pod reaches it, with the token. Host networking reaches the host on
+ * 127.0.0.1 (rkt's localhostIP); `none` cannot reach it at all.
+ */
+export function metadataEnv(mdsToken: string | undefined, net: "host" | "none"): Record<string, string> {
+  if (!mdsToken) return {};
+  if (net === "none") throw new RktError("cannot give the apps AC_METADATA_URL: with --net=none the pod cannot reach the metadata service");
+  // loaded only for registered pods
+  const { metadataServiceUrl } = require("../../core/mds/endpoint.ts") as typeof import("../../core/mds/endpoint.ts");
+  return { AC_METADATA_URL: metadataServiceUrl("127.0.0.1", mdsToken) };
 }

@@ -12,7 +12,7 @@ import { CLONE } from "../../ffi/constants.ts";
 import type { PodSetup, SpawnSpec } from "../../ffi/spawn.ts";
 import type { AppSpecs } from "../supervisor.ts";
 import type { RunArgs } from "./args.ts";
-import { appEnvironment } from "./env.ts";
+import { appEnvironment, metadataEnv } from "./env.ts";
 import { appIsolation, isolationWrites, type AppIsolation } from "./isolators.ts";
 import { FLY_IMAGE_NAME, stage1ImageName } from "../../core/stage0/stage1-image.ts";
 import { planPodMounts, type Flavor } from "./mounts.ts";
@@ -29,13 +29,13 @@ interface AppSpecSet {
   postStop?: SpawnSpec;
 }
 
-function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean): AppSpecSet {
+function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean, extraEnv: Record<string, string>): AppSpecSet {
   const app = ra.app;
   const exec = app?.exec ?? [];
   if (!app || exec.length === 0) throw new RktError(`cannot run app "${ra.name}": it has no exec (give one with --exec)`);
   const root = appRootfs(podDir, ra.name);
   const creds = resolveCredentials(root, ra.name, app.user, app.group, app.supplementaryGIDs);
-  const env = appEnvironment(ra.name, app.environment);
+  const env = appEnvironment(ra.name, app.environment, extraEnv);
   const cwd = app.workingDirectory || "/";
   const base = { root, cwd, env, nullStdin: !interactive, newMountNs: true, keepSession: interactive };
   const handler = (name: "pre-start" | "post-stop"): SpawnSpec | undefined => {
@@ -108,7 +108,8 @@ export function planPod(
   const hostname = fly ? (require("node:os") as typeof import("node:os")).hostname() : args.hostname || `rkt-${args.uuid}`;
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
-  const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive) }));
+  const mds = metadataEnv(args.mdsToken, net);
+  const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive, mds) }));
   // fly, as rkt's, runs its app with rkt's own privileges (so no user namespace) and no cgroups of its own
   const cgroups = fly ? undefined : isolate(args.uuid, planned, args, host);
   const idMap = fly ? undefined : args.privateUsers;

@@ -1,0 +1,177 @@
+// `rkt metadata-service` and `rkt run --mds-register` as a user drives them (rkt's
+// rkt_metadata_service_test.go, ace validator's MDS checks): an app reads its pod's metadata over
+// AC_METADATA_URL with busybox wget and signs and verifies through the identity endpoint; gc
+// unregisters; without a service, rkt's error. The service listens on a test-chosen loopback port and
+// a socket in the test's directory (core/mds/endpoint.ts's test-only overrides), never /run/rkt.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { rktContext, type RktContext } from "../helpers/context.ts";
+import { busyboxAci } from "../helpers/images.ts";
+import { requires } from "../helpers/requires.ts";
+
+let dir: string;
+let aci: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "rkt-e2e-mds-"));
+  aci = join(dir, "mds.aci");
+  await busyboxAci(
+    aci,
+    { name: "example.com/mds-client", annotations: [{ name: "authors", value: "rkt tests" }] },
+    { customize: (rootfs) => ["wget", "sed"].forEach((a) => symlinkSync("busybox", join(rootfs, "bin", a))) },
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A loopback port nothing listens on right now. */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+interface Service extends Disposable {
+  port: number;
+  env: Record<string, string>;
+  proc: Subprocess<"ignore", "ignore", "pipe">;
+  /** SIGTERM, then the service's log */
+  stop(): Promise<string>;
+}
+
+/** `rkt metadata-service` on a free loopback port and a socket in the test's directory. */
+async function startService(ctx: RktContext): Promise<Service> {
+  const port = freePort();
+  const socket = join(ctx.tmp, "mds", "metadata-svc.sock");
+  const env = { RKT_MDS_SOCKET: socket, RKT_MDS_PORT: String(port), RKT_MDS_LISTEN_HOST: "127.0.0.1" };
+  const proc = Bun.spawn(ctx.argv(["metadata-service", `--listen-port=${port}`]), { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" });
+  for (let i = 0; i < 100 && !existsSync(socket); i++) await Bun.sleep(20);
+  expect(existsSync(socket)).toBe(true);
+  const stop = async () => {
+    proc.kill("SIGTERM");
+    await proc.exited;
+    return new Response(proc.stderr).text();
+  };
+  const running = () => proc.exitCode === null && proc.signalCode === null;
+  return { port, env, proc, stop, [Symbol.dispose]: () => void (running() && proc.kill("SIGKILL")) };
+}
+
+/** What the app prints, one `key=value` per line: its view of the metadata service. */
+const CLIENT = `
+u=$AC_METADATA_URL/acMetadata/v1
+echo "url=$AC_METADATA_URL"
+uuid=$(wget -qO- $u/pod/uuid)
+echo "uuid=$uuid"
+echo "annotations=$(wget -qO- $u/pod/annotations)"
+echo "manifest=$(wget -qO- $u/apps/$AC_APP_NAME/image/manifest)"
+sig=$(wget -qO- --post-data "content=Old MacDonald Had A Farm" $u/pod/hmac/sign)
+echo "sig=$sig"
+enc=$(echo -n "$sig" | sed -e 's/+/%2B/g' -e 's|/|%2F|g' -e 's/=/%3D/g')
+wget -qO- --post-data "content=Old MacDonald Had A Farm&uuid=$uuid&signature=$enc" $u/pod/hmac/verify && echo verify=ok
+wget -qO- --post-data "content=Old MacDonald Had A Cow&uuid=$uuid&signature=$enc" $u/pod/hmac/verify 2>/dev/null || echo tampered=refused
+`;
+
+const lines = (out: string) => Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const podsIn = (ctx: RktContext, state: string) => (existsSync(join(ctx.dir, "pods", state)) ? readdirSync(join(ctx.dir, "pods", state)) : []);
+
+describe.skipIf(!!requires("root", "busybox"))("rkt metadata-service and run --mds-register", () => {
+  test("an app reads its pod's uuid, annotations and image manifest and signs with its identity; gc unregisters the pod", async () => {
+    using ctx = rktContext();
+    using svc = await startService(ctx);
+    const uuidFile = join(ctx.tmp, "uuid");
+    const r = ctx.rkt(
+      ["--insecure-options=image", "run", "--mds-register", "--net=host", `--uuid-file-save=${uuidFile}`, aci, "--name=client", "--exec=/bin/sh", "--", "-c", CLIENT],
+      { env: svc.env },
+    );
+    expect(r.stderr).not.toContain("metadata service");
+    expect(r.code).toBe(0);
+    const uuid = readFileSync(uuidFile, "utf8");
+    const got = lines(r.stdout);
+    // rkt's stage1 with host networking: the host's loopback address, the registration's token
+    expect(got.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${svc.port}/[0-9a-f]{32}$`));
+    expect(got.uuid).toBe(uuid);
+    expect(JSON.parse(got.annotations!)).toEqual([{ name: "coreos.com/rkt/stage1/mutable", value: "false" }]);
+    expect(JSON.parse(got.manifest!)).toMatchObject({ acKind: "ImageManifest", name: "example.com/mds-client", annotations: [{ name: "authors", value: "rkt tests" }] });
+    expect(Buffer.from(got.sig!, "base64")).toHaveLength(64);
+    expect(got.verify).toBe("ok");
+    expect(got.tampered).toBe("refused");
+    expect(existsSync(join(ctx.dir, "pods", "run", uuid, "mds-registered"))).toBe(true);
+
+    // from the host: the signature verifies, and the pod stays registered until gc
+    const api = `${got.url}/acMetadata/v1`;
+    const verified = await fetch(`http://127.0.0.1:${svc.port}/any/acMetadata/v1/pod/hmac/verify`, {
+      method: "POST", body: new URLSearchParams({ content: "Old MacDonald Had A Farm", uuid, signature: got.sig! }),
+    });
+    expect(verified.status).toBe(200);
+    expect(await (await fetch(`${api}/apps/client/image/id`)).text()).toMatch(/^sha512-[0-9a-f]+$/);
+    const gc = ctx.rkt(["gc", "--grace-period=0s"], { env: svc.env });
+    expect(gc.code).toBe(0);
+    expect(gc.stderr).not.toContain("warning");
+    expect((await fetch(`${api}/pod/uuid`)).status).toBe(401);
+    const log = await svc.stop();
+    expect(log).toContain(`PUT /pods/${uuid}/client - 200`);
+    expect(log).toContain(`DELETE /pods/${uuid} - 200`);
+    expect(existsSync(svc.env.RKT_MDS_SOCKET!)).toBe(false);
+  }, 30_000);
+
+  test("without a running service: rkt's error and exit status 1; what is left is a pod gc removes", () => {
+    using ctx = rktContext();
+    const env = { RKT_MDS_SOCKET: join(ctx.tmp, "absent.sock") };
+    const r = ctx.rkt(["--insecure-options=image", "run", "--mds-register", "--net=host", aci, "--exec=/bin/true"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`with the metadata service: could not reach the metadata service.
+Make sure metadata service is currently running or use
+"rkt run --mds-register=false" to skip pod registration.`);
+    expect(r.stdout).toBe("");
+    const [uuid] = podsIn(ctx, "run");
+    expect(existsSync(join(ctx.dir, "pods", "run", uuid!, "mds-registered"))).toBe(false);
+    expect(ctx.rkt(["status", uuid!]).stdout).toContain("state=exited");
+    const gc = ctx.rkt(["gc", "--grace-period=0s"], { env });
+    expect(gc.code).toBe(0);
+    expect(["run", "exited-garbage", "garbage"].flatMap((s) => podsIn(ctx, s))).toEqual([]);
+    expect(readFileSync("/proc/self/mounts", "utf8")).not.toContain(ctx.tmp);
+  }, 30_000);
+
+  test("run-prepared --mds-register checks the service first and leaves the pod prepared", () => {
+    using ctx = rktContext();
+    const env = { RKT_MDS_SOCKET: join(ctx.tmp, "absent.sock") };
+    const uuid = ctx.rkt(["--insecure-options=image", "prepare", "--quiet", aci, "--exec=/bin/true"]).stdout.trim();
+    const r = ctx.rkt(["run-prepared", "--mds-register", "--net=host", uuid], { env });
+    expect(r.code).toBe(254);
+    expect(r.stderr).toStartWith("rkt: could not reach the metadata service.\n");
+    expect(podsIn(ctx, "prepared")).toEqual([uuid]);
+  });
+
+  test("run-prepared --mds-register registers the pod too", async () => {
+    using ctx = rktContext();
+    using svc = await startService(ctx);
+    const uuid = ctx.rkt(["--insecure-options=image", "prepare", "--quiet", aci, "--exec=/bin/sh", "--", "-c", "wget -qO- $AC_METADATA_URL/acMetadata/v1/pod/uuid"]).stdout.trim();
+    const r = ctx.rkt(["run-prepared", "--mds-register", "--net=host", uuid], { env: svc.env });
+    expect(r.stdout).toBe(uuid);
+    expect(r.code).toBe(0);
+    // gc while the service runs (it would otherwise retry unregistering for two seconds)
+    expect(ctx.rkt(["gc", "--grace-period=0s"], { env: svc.env }).code).toBe(0);
+    expect(await svc.stop()).toContain(`DELETE /pods/${uuid} - 200`);
+  }, 30_000);
+
+  test("--net=none with --mds-register is refused before anything is made", () => {
+    using ctx = rktContext();
+    const r = ctx.rkt(["--insecure-options=image", "run", "--mds-register", "--net=none", aci]);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toContain("--mds-register flag does not work with --net=none. Please use 'host', 'default' or an equivalent network");
+    expect(podsIn(ctx, "prepare")).toEqual([]);
+  });
+
+  test("help lists the command and its flag", () => {
+    using ctx = rktContext();
+    expect(ctx.rkt(["help"]).stdout).toMatch(/\n {2}metadata-service +Run metadata service\n/);
+    const help = ctx.rkt(["metadata-service", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--listen-port=PORT");
+    expect(help.stdout).toContain("(default 18112)");
+    expect(ctx.rkt(["metadata-service", "--listen-port=x"]).code).toBe(254);
+  });
+});
