@@ -19,6 +19,17 @@ export interface BuildAciOptions {
   out: string;
   /** default "gzip", as actool */
   compression?: Compression;
+  /** the owner recorded for a file owned by `uid`:`gid` (default: the same) */
+  owner?: OwnerMap;
+}
+
+/** Maps a file's owner to the owner its archive entry records. */
+export type OwnerMap = (uid: number, gid: number) => [uid: number, gid: number];
+
+/** What walk() carries down the tree: the first path of each hard-linked inode, the owner map. */
+interface WalkContext {
+  links: Map<string, string>;
+  owner?: OwnerMap;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -41,7 +52,7 @@ export async function buildAci(opts: BuildAciOptions): Promise<void> {
   await writeArchive(opts.out, opts.compression ?? "gzip", function* (w) {
     w.add({ name: "manifest", type: "file", mode: 0o644, mtime: Math.floor(top.mtimeMs / 1000), data: Buffer.from(text) });
     yield;
-    yield* walk(w, opts.rootfs, "rootfs", new Map());
+    yield* walk(w, opts.rootfs, "rootfs", { links: new Map(), owner: opts.owner });
   });
 }
 
@@ -82,9 +93,9 @@ async function writeArchive(out: string, compression: Compression, fill: (w: Tar
 }
 
 /** One entry per path below `dir`, parents before children, names sorted. */
-function* walk(w: TarWriter, dir: string, prefix: string, links: Map<string, string>): Generator<void> {
+function* walk(w: TarWriter, dir: string, prefix: string, ctx: WalkContext): Generator<void> {
   const st = fs.lstatSync(dir);
-  w.entry(headerOf(dir, prefix, st, "directory"));
+  w.entry(headerOf(dir, prefix, st, "directory", ctx.owner));
   w.end();
   yield;
   for (const name of fs.readdirSync(dir).sort()) {
@@ -92,7 +103,7 @@ function* walk(w: TarWriter, dir: string, prefix: string, links: Map<string, str
     const arcname = `${prefix}/${name}`;
     const s = fs.lstatSync(path);
     if (s.isDirectory()) {
-      yield* walk(w, path, arcname, links);
+      yield* walk(w, path, arcname, ctx);
       continue;
     }
     if (s.isSocket()) {
@@ -100,15 +111,15 @@ function* walk(w: TarWriter, dir: string, prefix: string, links: Map<string, str
       continue;
     }
     const id = `${s.dev}:${s.ino}`;
-    const first = s.nlink > 1 ? links.get(id) : undefined;
+    const first = s.nlink > 1 ? ctx.links.get(id) : undefined;
     if (first !== undefined) {
-      w.entry({ ...headerOf(path, arcname, s, "link"), linkname: first });
+      w.entry({ ...headerOf(path, arcname, s, "link", ctx.owner), linkname: first });
       w.end();
     } else if (s.isFile()) {
-      if (s.nlink > 1) links.set(id, arcname);
-      writeFile(w, path, headerOf(path, arcname, s, "file"));
+      if (s.nlink > 1) ctx.links.set(id, arcname);
+      writeFile(w, path, headerOf(path, arcname, s, "file", ctx.owner));
     } else {
-      w.entry(specialHeader(path, arcname, s));
+      w.entry(specialHeader(path, arcname, s, ctx.owner));
       w.end();
     }
     yield;
@@ -134,18 +145,19 @@ function writeFile(w: TarWriter, path: string, h: TarHeader): void {
   }
 }
 
-function specialHeader(path: string, arcname: string, s: fs.Stats): TarHeader {
-  if (s.isSymbolicLink()) return { ...headerOf(path, arcname, s, "symlink"), linkname: fs.readlinkSync(path) };
-  if (s.isFIFO()) return headerOf(path, arcname, s, "fifo");
+function specialHeader(path: string, arcname: string, s: fs.Stats, owner?: OwnerMap): TarHeader {
+  if (s.isSymbolicLink()) return { ...headerOf(path, arcname, s, "symlink", owner), linkname: fs.readlinkSync(path) };
+  if (s.isFIFO()) return headerOf(path, arcname, s, "fifo", owner);
   const type = s.isCharacterDevice() ? "char" : "block";
   // glibc's makedev encoding (sys/sysmacros.h), on the 64-bit value.
   const rdev = fs.lstatSync(path, { bigint: true }).rdev;
   const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
   const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
-  return { ...headerOf(path, arcname, s, type), devmajor: major, devminor: minor };
+  return { ...headerOf(path, arcname, s, type, owner), devmajor: major, devminor: minor };
 }
 
-function headerOf(path: string, name: string, s: fs.Stats, type: TarHeader["type"]): TarHeader {
+function headerOf(path: string, name: string, s: fs.Stats, type: TarHeader["type"], owner?: OwnerMap): TarHeader {
+  const [uid, gid] = owner ? owner(s.uid, s.gid) : [s.uid, s.gid];
   const xattrs: Record<string, Uint8Array> = {};
   for (const key of llistxattr(path)) {
     const v = lgetxattr(path, key);
@@ -155,8 +167,8 @@ function headerOf(path: string, name: string, s: fs.Stats, type: TarHeader["type
     name,
     type,
     mode: s.mode & 0o7777,
-    uid: s.uid,
-    gid: s.gid,
+    uid,
+    gid,
     uname: "",
     gname: "",
     size: type === "file" ? s.size : 0,

@@ -12,6 +12,7 @@ import { checkCanExport } from "../pods/state.ts";
 import { resolvePodUuid } from "../pods/uuid.ts";
 import { mountAppOverlays } from "./rootfs.ts";
 import { mountsBelow, unmountBelow } from "./teardown.ts";
+import { parseUidRange, readUidRange, unshiftOwner } from "./userns.ts";
 
 export interface ExportOptions {
   app?: string;
@@ -33,7 +34,10 @@ export async function exportPod(g: GlobalOptions, uuidPrefix: string, out: strin
   const remount = existsSync(join(p.path, "overlay-prepared")) && mountsBelow(rootfs).length === 0;
   if (remount) mountAppOverlays(p.path, [app], paths.trees);
   try {
-    await buildAci({ manifest: readFileSync(join(p.path, "appsinfo", app, "manifest"), "utf8"), rootfs, out });
+    // --private-users pods: owners as the app saw them, not as shifted on the host (rkt's export)
+    const range = readUidRange(p.path);
+    const owner = range ? unshiftOwner(parseUidRange(range)) : undefined;
+    await buildAci({ manifest: readFileSync(join(p.path, "appsinfo", app, "manifest"), "utf8"), rootfs, out, owner });
   } finally {
     if (remount) unmountBelow(rootfs);
   }

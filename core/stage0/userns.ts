@@ -1,7 +1,8 @@
 // stage0's part of `--private-users` (rkt's pkg/user UidRange and stage0 Prepare): a random UID/GID
 // range for the pod, recorded in its `private-users-prepared` (layout.md §2) so run-prepared hands
 // stage1 the same range, and the shift of a copied rootfs into that range. rkt refuses the flag with
-// overlay: a shared tree-store layer cannot be shifted per pod. Loaded only when the flag is given.
+// overlay: a shared tree-store layer cannot be shifted per pod. `rkt run` loads it only when the flag is
+// given.
 import { chmodSync, existsSync, lchownSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RktError } from "../errors.ts";
@@ -58,6 +59,23 @@ export function readUidRange(podDir: string): string | undefined {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new RktError(`cannot read the UID range of pod "${podDir}"`, { cause: e });
   }
+}
+
+/** A pod's range as recorded by recordUidRange (`SHIFT:COUNT`). */
+export function parseUidRange(text: string): UidRange {
+  const [shift, count] = text.split(":").map(Number);
+  if (!Number.isInteger(shift) || !Number.isInteger(count) || count! <= 0) throw new RktError(`invalid UID range "${text}": expected SHIFT:COUNT`);
+  return { shift: shift!, count: count! };
+}
+
+/**
+ * The owners of a pod's files as its apps saw them, for `rkt export` (rkt's UnshiftRange). IDs
+ * outside the range belong to what the runtime made as host root before the pod's user namespace
+ * existed (mount points, /etc/hosts): root's, as in a pod without private users (rkt failed there).
+ */
+export function unshiftOwner(r: UidRange): (uid: number, gid: number) => [number, number] {
+  const back = (id: number) => (id >= r.shift && id < r.shift + r.count ? id - r.shift : 0);
+  return (uid, gid) => [back(uid), back(gid)];
 }
 
 /**

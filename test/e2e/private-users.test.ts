@@ -83,6 +83,11 @@ describe.skipIf(!!requires("root", "busybox") || !existsSync("/proc/self/uid_map
     expect([owned.uid, owned.gid]).toEqual([shift + 1000, shift + 1000]);
     expect(statSync(join(rootfs, "suid")).mode & 0o7777).toBe(0o4755);
     expect(statSync(join(rootfs, "sgid")).mode & 0o7777).toBe(0o2750);
+    // rkt export records the owners the app saw, not the shifted ones on the host
+    const out = join(ctx.tmp, "exported.aci");
+    expect(ctx.rkt(["export", onlyPod(ctx).uuid, out]).code).toBe(0);
+    const listed = Bun.spawnSync(["tar", "--numeric-owner", "-tvzf", out, "rootfs/home/user", "rootfs/owned", "rootfs/suid"]).stdout.toString();
+    expect(listed).toMatch(/^drwx------ 1000\/1000 .* rootfs\/home\/user\/?\n-rw-r--r-- 1000\/1000 .* rootfs\/owned\n-rwsr-xr-x 0\/0 .* rootfs\/suid\n$/);
   }, 30_000);
 
   test("an empty volume belongs to its uid/gid inside the pod; an app user writes to it", () => {
