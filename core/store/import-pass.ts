@@ -14,6 +14,7 @@ export interface PassResult {
   size: number;
 }
 
+/** Where the byte half of an import writes, and how much it accepts. */
 export interface PassOptions {
   /** the temp blob, open for writing; the pass writes and fsyncs it, the caller closes it */
   fd: number;
@@ -23,7 +24,7 @@ export interface PassOptions {
 
 /**
  * Input (bytes as read, compressed) from which the pass runs on a worker thread. Measured with
- * dist/rkt into a tmpfs store, where extraction is cheapest and the worker's share largest: medians
+ * dist/rkt into a tmpfs store, where extraction is cheapest, so the overlap a worker buys smallest: medians
  * of 15 paired fetches of gzip images of /usr files, single thread / worker: 2 MiB 75 / 79 ms, 4 MiB
  * 107 / 108 ms, 8 MiB 177 / 163 ms, 16 MiB 308 / 275 ms, 124 MiB 1.85 / 1.45 s. The worker starts in
  * 3.5-6 ms (new Worker to its first message), then runs in a fresh VM whose code is still cold.
