@@ -160,7 +160,7 @@ describe.skipIf(!!requires("xz"))("the import pass with a system decompressor", 
 
 describe("failures on the worker thread: the same errors as on one thread, nothing stored", () => {
   test("corrupt gzip", async () => {
-    const corrupt = bigGz.slice();
+    const corrupt = new Uint8Array(bigGz); // a copy (a Buffer's slice() is a view)
     corrupt.fill(0x55, 12 << 20, (12 << 20) + 4096);
     const err = await failure(corrupt);
     expect(err).toBeInstanceOf(RktError);

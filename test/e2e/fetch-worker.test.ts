@@ -62,7 +62,7 @@ describe("rkt fetch of a big image on a worker thread", () => {
     using ctx = rktContext("fetch-worker");
     using srv = startHttpsServer({ ca });
     srv.files.set("/big.aci", { body: big });
-    const corrupt = big.slice();
+    const corrupt = new Uint8Array(big); // a copy (a Buffer's slice() is a view)
     corrupt.fill(0x55, 12 << 20, (12 << 20) + 4096);
     srv.files.set("/corrupt.aci", { body: corrupt });
 
