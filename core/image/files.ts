@@ -6,7 +6,7 @@ import { AciLayoutSink } from "../aci/layout.ts";
 import { SafeExtractor } from "../aci/extract.ts";
 import { RktError } from "../errors.ts";
 import type { ImageStore } from "../store/store.ts";
-import { parseTarFile, renderChain } from "../store/tree.ts";
+import { parseTarFile, renderChain } from "../store/render.ts";
 
 function prepareOutput(out: string, overwrite: boolean): void {
   if (existsSync(out)) {

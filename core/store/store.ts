@@ -6,9 +6,7 @@
 import type { Database } from "bun:sqlite";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { AciLayoutSink } from "../aci/layout.ts";
-import { SafeExtractor } from "../aci/extract.ts";
-import { TarParser, type TarHeader, type TarSink } from "../aci/tar.ts";
+import type { TarHeader, TarSink } from "../aci/tar.ts";
 import { NotFoundError, RktError } from "../errors.ts";
 import { lock } from "../lock.ts";
 import { dataPaths, type DataPaths } from "../paths.ts";
@@ -18,7 +16,7 @@ import type { PassResult } from "./import-pass.ts";
 import { keyOfDigest, keyPrefix } from "./keys.ts";
 import { checkOSArch } from "./os-arch.ts";
 import { createTmpArea, sweepTmp } from "./tmp.ts";
-import { renderChain, treeStoreID, type RenderPlan } from "./tree.ts";
+import { treeStoreID, type RenderPlan } from "./tree.ts";
 
 export interface ImageInfo {
   key: string;
@@ -196,6 +194,8 @@ export class ImageStore implements Disposable {
     sweepTmp(this.paths.casTmp);
     using tmp = createTmpArea(this.paths.casTmp);
     const maxSize = opts.maxSize ?? DEFAULT_MAX_SIZE;
+    // the tar side loads only here: reading the store (`rkt run` of a stored image) never needs it
+    const [{ TarParser }, { AciLayoutSink }, { SafeExtractor }] = await Promise.all([import("../aci/tar.ts"), import("../aci/layout.ts"), import("../aci/extract.ts")]);
 
     // The tree is extracted in the same pass when the manifest comes first and names no dependencies
     // (the common case); otherwise it is rendered from the blob(s) afterwards.
@@ -340,6 +340,7 @@ export class ImageStore implements Disposable {
       sweepTmp(this.paths.casTmp);
       using tmp = createTmpArea(this.paths.casTmp);
       const plan: RenderPlan = { layers: chain.map((k) => ({ blob: this.blobPath(k), manifest: this.manifest(k) })) };
+      const { renderChain } = await import("./render.ts");
       const bytes = renderChain(plan, join(tmp.tree, "rootfs"));
       await this.adoptTree(chain, join(tmp.tree, "rootfs"), bytes);
       this.db.query("UPDATE aciinfo SET treestoresize = ? WHERE blobkey = ?").run(bytes, key);

@@ -1,10 +1,6 @@
-// Rendering a tree store from blobs (appc §5 "Filesystem rendering"): each image of the dependency
-// chain is extracted in order over the same rootfs, later layers overwriting earlier ones, then the
-// top image's pathWhitelist applies. Synchronous: it runs under the tree's lock and nothing else.
-import { closeSync, openSync, readSync } from "node:fs";
-import { AciLayoutSink } from "../aci/layout.ts";
-import { SafeExtractor } from "../aci/extract.ts";
-import { TarParser, type TarSink } from "../aci/tar.ts";
+// Tree stores by name: rkt's tree store ID of a dependency chain, and what rendering one takes.
+// The rendering itself (core/store/render.ts) loads only when a tree must be made: `rkt run` of
+// an image whose tree exists never loads the tar parser or the extractor.
 import type { ImageManifest } from "../schema/image-manifest.ts";
 import { keyOfDigest } from "./keys.ts";
 
@@ -17,38 +13,4 @@ export interface RenderPlan {
 export function treeStoreID(chain: string[]): string {
   const h = new Bun.CryptoHasher("sha512").update(chain.join(",")).digest("hex");
   return `deps-${keyOfDigest(h)}`;
-}
-
-/** Feeds a tar file through `sink` with synchronous reads. */
-export function parseTarFile(path: string, sink: TarSink): void {
-  const parser = new TarParser(sink);
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) parser.push(buf.subarray(0, n));
-    parser.finish();
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Renders the plan into `rootfs` (which must not exist); returns the bytes of regular files written. */
-export function renderChain(plan: RenderPlan, rootfs: string): number {
-  const top = plan.layers[plan.layers.length - 1]!.manifest;
-  const whitelist = top.pathWhitelist?.length ? new Set(top.pathWhitelist) : undefined;
-  let bytes = 0;
-  for (const layer of plan.layers) {
-    const extractor = new SafeExtractor(rootfs, { whitelist });
-    const sizing: TarSink = {
-      entry(h) {
-        if (h.type === "file" && (!whitelist || whitelist.has("/" + h.name.replace(/^\.?\/*/, "")))) bytes += h.size;
-        extractor.entry(h);
-      },
-      data: (c) => extractor.data(c),
-      end: () => extractor.end(),
-      finish: () => extractor.finish(),
-    };
-    parseTarFile(layer.blob, new AciLayoutSink(sizing));
-  }
-  return bytes;
 }

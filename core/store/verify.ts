@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { AciLayoutSink } from "../aci/layout.ts";
 import type { TarHeader, TarSink } from "../aci/tar.ts";
 import type { ImageManifest } from "../schema/image-manifest.ts";
-import { parseTarFile } from "./tree.ts";
+import { parseTarFile } from "./render.ts";
 
 interface Expected {
   type: TarHeader["type"];
