@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { RKT_BIN, ROOT } from "../helpers/context.ts";
 import { actoolBuild } from "../helpers/actool.ts";
+import { freshFilesystem, sh } from "./fresh-fs.ts";
 import { inBenchMountNs, runSection } from "./run.ts";
 
 const argv = process.argv.slice(2);
@@ -17,11 +18,6 @@ const SIZE_MB = opt("size", 200);
 const sections = argv.length ? argv : ["import", "https", "startup", "run", "docker"];
 const WORK = join(ROOT, ".tmp", "bench");
 mkdirSync(WORK, { recursive: true });
-
-function sh(cmd: string): void {
-  const p = Bun.spawnSync(["sh", "-c", cmd], { stdout: "ignore", stderr: "pipe" });
-  if (p.exitCode !== 0) throw new Error(`bench: "${cmd}" failed: ${p.stderr}`);
-}
 
 /** Median wall time (ms) of `runs` runs of `cmd`, each after `setup` (not timed). */
 function median(cmd: string, setup?: string, runs = RUNS): number {
@@ -82,36 +78,10 @@ function pairedMedians(a: string, b: string, setup?: string): [number, number] {
   return [mid(ta), mid(tb)];
 }
 
-/**
- * A new ext4 filesystem (a sparse file on a loop device) at WORK/<name> for a section whose commands
- * write big trees, removed when disposed. On ext4, creating files after tens of thousands of
- * deletions is several times slower for a while (the recently_deleted check): on one shared disk,
- * whatever an earlier section or run deleted decided the ratio (https measured 1.1 and 4.5 in one
- * afternoon). Both sides of a comparison write there, each run in a directory of its own, deleted
- * only with the filesystem, and each run starts after a `sync` (untimed), so that no run pays for
- * writing back what the one before it wrote. Without root (no loop mounts) it is a plain directory.
- */
-function freshFilesystem(name: string): { dir: string } & Disposable {
-  const dir = join(WORK, name);
-  const image = `${dir}.ext4`;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const mounted = process.getuid?.() === 0;
-  // inode tables and journal written now, not by ext4lazyinit during the measurements
-  if (mounted) sh(`truncate -s 32G ${image} && mkfs.ext4 -q -F -N 1500000 -J size=128 -E lazy_itable_init=0,lazy_journal_init=0 ${image} && mount -o loop ${image} ${dir}`);
-  return {
-    dir,
-    [Symbol.dispose]() {
-      if (mounted) sh(`umount ${dir} && rm -f ${image}`);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 function importSection(): void {
   const aci = bigImage();
   console.log(`import: ${aci} (${(Bun.file(aci).size / 2 ** 20).toFixed(0)} MiB gzip)`);
-  using fs = freshFilesystem("import-fs");
+  using fs = freshFilesystem(join(WORK, "import-fs"));
   const fresh = `D=${fs.dir}/$(date +%s%N) && mkdir -p $D`;
   const [base, ours] = pairedMedians(
     `${fresh} && gzip -dc ${aci} | tee $D/blob | sha512sum >/dev/null && mkdir $D/dir && tar -xf $D/blob -C $D/dir`,
@@ -136,7 +106,7 @@ function httpsSection(): void {
   mkdirSync(dir, { recursive: true });
   // The server runs in its own process: median() blocks this one in spawnSync.
   const server = Bun.spawn([process.execPath, join(ROOT, "test/helpers/https-server.ts"), dir, aci, portFile], { stdout: "ignore", stderr: "inherit" });
-  using fs = freshFilesystem("https-fs");
+  using fs = freshFilesystem(join(WORK, "https-fs"));
   try {
     for (let i = 0; i < 200 && !existsSync(portFile); i++) Bun.sleepSync(50);
     const url = `https://127.0.0.1:${readFileSync(portFile, "utf8")}/${aci.split("/").pop()}`;
