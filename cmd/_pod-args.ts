@@ -5,6 +5,7 @@ import type { ArgsDef } from "citty";
 import { readFileSync } from "node:fs";
 import { parsePullPolicy } from "../core/fetch/finder.ts";
 import { UsageError } from "../core/errors.ts";
+import { formatUidRange } from "../core/pods/uid-range.ts";
 import { parseNetworks } from "../core/networks.ts";
 import { isolatorOverrides } from "../core/stage0/app-isolators.ts";
 import { parseEnvFile, parseEnvFlags, parseMountFlag, type AppOptions } from "../core/stage0/manifest.ts";
@@ -147,7 +148,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       interactive: pod.interactive === true,
       hostname: str(pod.hostname),
       ipc: ipc && ipc !== "auto" ? ipc : undefined,
-      privateUsers: privateUsers && userns!.formatUidRange(privateUsers),
+      privateUsers: privateUsers && formatUidRange(privateUsers),
       dns: dnsOptions(pod),
       mdsRegister: pod["mds-register"] === true,
     },

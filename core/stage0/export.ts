@@ -12,7 +12,8 @@ import { checkCanExport } from "../pods/state.ts";
 import { resolvePodUuid } from "../pods/uuid.ts";
 import { mountAppOverlays } from "./rootfs.ts";
 import { mountsBelow, unmountBelow } from "./teardown.ts";
-import { parseUidRange, readUidRange, unshiftOwner } from "./userns.ts";
+import { parseUidRange } from "../pods/uid-range.ts";
+import { readUidRange, unshiftOwner } from "./userns.ts";
 
 export interface ExportOptions {
   app?: string;
@@ -35,8 +36,10 @@ export async function exportPod(g: GlobalOptions, uuidPrefix: string, out: strin
   if (remount) mountAppOverlays(p.path, [app], paths.trees);
   try {
     // --private-users pods: owners as the app saw them, not as shifted on the host (rkt's export)
-    const range = readUidRange(p.path);
-    const owner = range ? unshiftOwner(parseUidRange(range)) : undefined;
+    const text = readUidRange(p.path);
+    const range = text === undefined ? undefined : parseUidRange(text);
+    if (text !== undefined && !range) throw new RktError(`cannot export pod "${p.uuid}": invalid UID range "${text}"`);
+    const owner = range && unshiftOwner(range);
     await buildAci({ manifest: readFileSync(join(p.path, "appsinfo", app, "manifest"), "utf8"), rootfs, out, owner });
   } finally {
     if (remount) unmountBelow(rootfs);

@@ -20,7 +20,7 @@ import type { Stage1Location } from "./stage1-image.ts";
 import { writePodStage1 } from "./stage1-pod.ts";
 import { selectStage1 } from "./stage1-select.ts";
 import { mark } from "./trace.ts";
-import type { UidRange } from "./userns.ts";
+import type { UidRange } from "../pods/uid-range.ts";
 
 export interface PrepareOptions extends PodOptions {
   apps: AppOptions[];

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseInsecureOptions } from "../config/options.ts";
 import { stage1RunArgs } from "./run.ts";
-import { checkPrivateUsersOverlay, DEFAULT_RANGE_COUNT, formatUidRange, randomUidRange, readUidRange, recordUidRange } from "./userns.ts";
+import { formatUidRange, parseUidRange } from "../pods/uid-range.ts";
+import { checkPrivateUsersOverlay, DEFAULT_RANGE_COUNT, randomUidRange, readUidRange, recordUidRange } from "./userns.ts";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -28,6 +29,8 @@ describe("private users range", () => {
     recordUidRange(pod, { shift: 0x20000, count: 0x10000 });
     expect(readUidRange(pod)).toBe("131072:65536");
     expect(formatUidRange({ shift: 65536, count: 10 })).toBe("65536:10");
+    expect(parseUidRange(readUidRange(pod)!)).toEqual({ shift: 0x20000, count: 0x10000 });
+    for (const bad of ["", "1:0", "-1:5", "4294967295:2", "1:2:3", "x:1"]) expect(parseUidRange(bad)).toBeUndefined();
   });
 
   test("overlay is refused with rkt's message", () => {

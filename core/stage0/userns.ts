@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, lchownSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RktError } from "../errors.ts";
+import { formatUidRange, type UidRange } from "../pods/uid-range.ts";
 
 /** The pod file that records the range (rkt's common.PrivateUsersPreparedFilename). */
 export const PRIVATE_USERS_FILE = "private-users-prepared";
@@ -13,23 +14,12 @@ export const PRIVATE_USERS_FILE = "private-users-prepared";
 /** IDs per pod (rkt's user.DefaultRangeCount): a whole 16-bit ID space, as nspawn's. */
 export const DEFAULT_RANGE_COUNT = 0x10000;
 
-/** A pod's IDs 0…count-1 are host IDs shift…shift+count-1. */
-export interface UidRange {
-  shift: number;
-  count: number;
-}
-
 /**
  * A random range as rkt's SetRandomUidRange: a multiple of 65536 in 65536…0x7fff0000. The top bit
  * stays clear because devpts parses its uid=/gid= options as signed ints (systemd issue #956).
  */
 export function randomUidRange(random: () => number = Math.random): UidRange {
   return { shift: (Math.floor(random() * 0x7fff) + 1) * 0x10000, count: DEFAULT_RANGE_COUNT };
-}
-
-/** The range as rkt writes it to the pod file and passes it to stage1: `SHIFT:COUNT`. */
-export function formatUidRange(r: UidRange): string {
-  return `${r.shift}:${r.count}`;
 }
 
 /**
@@ -59,13 +49,6 @@ export function readUidRange(podDir: string): string | undefined {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new RktError(`cannot read the UID range of pod "${podDir}"`, { cause: e });
   }
-}
-
-/** A pod's range as recorded by recordUidRange (`SHIFT:COUNT`). */
-export function parseUidRange(text: string): UidRange {
-  const [shift, count] = text.split(":").map(Number);
-  if (!Number.isInteger(shift) || !Number.isInteger(count) || count! <= 0) throw new RktError(`invalid UID range "${text}": expected SHIFT:COUNT`);
-  return { shift: shift!, count: count! };
 }
 
 /**

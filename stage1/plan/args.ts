@@ -5,6 +5,7 @@
 //   v2: --hostname=H   v3: --disable-capabilities-restriction --disable-paths --disable-seccomp
 //   v4: --dns-conf-mode=resolv=…,hosts=…   v5: --mutable   v6: --ipc=auto|private|parent
 import { UsageError } from "../../core/errors.ts";
+import { parseUidRange, type UidRange } from "../../core/pods/uid-range.ts";
 
 export interface RunArgs {
   uuid: string;
@@ -13,8 +14,7 @@ export interface RunArgs {
   net: string[];
   interactive: boolean;
   hostname?: string;
-  /** the pod's UID/GID range: its IDs 0…count-1 are host IDs shift… */
-  privateUsers?: { shift: number; count: number };
+  privateUsers?: UidRange;
   mdsToken?: string;
   localConfig?: string;
   dnsConfMode: { resolv: string; hosts: string };
@@ -63,14 +63,10 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       case "--hostname":
         a.hostname = value;
         break;
-      case "--private-users": {
-        // SHIFT:COUNT as stage0 writes it (core/stage0/userns.ts); both within uid_t
-        const m = /^(\d+):(\d+)$/.exec(value);
-        const [shift, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-        if (!(count > 0 && shift + count <= 2 ** 32)) throw new UsageError(`stage1: invalid --private-users "${value}": expected SHIFT:COUNT`);
-        a.privateUsers = { shift, count };
+      case "--private-users":
+        a.privateUsers = parseUidRange(value);
+        if (!a.privateUsers) throw new UsageError(`stage1: invalid --private-users "${value}": expected SHIFT:COUNT`);
         break;
-      }
       case "--mds-token":
         a.mdsToken = value;
         break;
