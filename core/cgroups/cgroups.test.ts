@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectCgroups } from "./detect.ts";
+import { DEFAULT_DEVICE_RULES, splitDev } from "./devices.ts";
 import { podScopeName } from "./manager.ts";
 import { cgroupDir, parseMountInfo } from "./mounts.ts";
 import { sharesToWeight } from "./v2.ts";
@@ -50,17 +51,18 @@ describe("cgroup v1 (hybrid hosts)", () => {
     expect(v1.ownProcs).toBe("/sys/fs/cgroup/systemd/user.slice/session-1.scope/cgroup.procs");
   });
 
-  test("pods go below the caller's own cgroup in systemd's, the limit and the accounting hierarchies", () => {
+  test("pods go below the caller's own cgroup in systemd's, the limit, device and accounting hierarchies", () => {
     const plan = v1.planPod(UUID, [{ name: "web", resources: {} }]);
     const scopes = plan.mkdirs.filter((d) => d.endsWith(".scope"));
     expect(scopes).toEqual([
       `/sys/fs/cgroup/systemd/user.slice/session-1.scope/${SCOPE}`,
       `/sys/fs/cgroup/pids/user.slice/${SCOPE}`,
+      `/sys/fs/cgroup/devices/user.slice/${SCOPE}`,
       `/sys/fs/cgroup/memory/sandbox/x/${SCOPE}`,
       `/sys/fs/cgroup/cpu,cpuacct/${SCOPE}`,
     ]);
     expect(plan.joins.web).toContain(`/sys/fs/cgroup/memory/sandbox/x/${SCOPE}/system.slice/web.service/cgroup.procs`);
-    expect(plan.joins.web).toHaveLength(4);
+    expect(plan.joins.web).toHaveLength(5);
     expect(plan.owned).toEqual(plan.mkdirs);
     // parents before children, so mkdir goes in order and gc removes in reverse
     for (const [i, d] of plan.mkdirs.entries()) expect(plan.mkdirs.slice(i + 1).some((x) => d.startsWith(`${x}/`))).toBe(false);
@@ -78,6 +80,27 @@ describe("cgroup v1 (hybrid hosts)", () => {
       { path: `${app(`/sys/fs/cgroup/cpu,cpuacct/${SCOPE}`)}/cpu.shares`, data: "512" },
     ]);
     expect(plan.unsupported).toEqual([]);
+  });
+
+  test("a device list empties the app's device cgroup, then grants each rule (grants the caller lacks may fail)", () => {
+    const devices = [...DEFAULT_DEVICE_RULES, { type: "b", major: 7, minor: 0, access: "r" } as const];
+    const plan = v1.planPod(UUID, [{ name: "a", resources: {}, devices }, { name: "open", resources: {} }]);
+    const dir = `/sys/fs/cgroup/devices/user.slice/${SCOPE}/system.slice/a.service`;
+    expect(plan.writes[0]).toEqual({ path: `${dir}/devices.deny`, data: "a" });
+    expect(plan.writes.slice(1).map((w) => [w.path, w.data, w.optional])).toEqual([
+      ...["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 10:200 rwm", "c 5:2 rw", "c 136:* rw", "b 7:0 r"].map((d) => [`${dir}/devices.allow`, d, true]),
+    ]);
+    // an app without a list (--insecure-options=paths) keeps the device access of the caller
+    expect(plan.writes.some((w) => w.path.includes("open.service"))).toBe(false);
+  });
+
+  test("dev_t numbers split as glibc's major()/minor()", () => {
+    // glibc's makedev: the low 12 bits of major and 8 of minor first, the rest above
+    const makedev = (major: number, minor: number) =>
+      Number((BigInt(major & 0xfff) << 8n) | (BigInt(major & ~0xfff) << 32n) | BigInt(minor & 0xff) | (BigInt(minor & ~0xff) << 12n));
+    for (const [major, minor] of [[1, 3], [10, 237], [136, 4], [259, 65536], [0x1234, 0x56789]] as const) {
+      expect(splitDev(makedev(major, minor))).toEqual({ major, minor });
+    }
   });
 
   test("a limit whose controller is not mounted is reported, not written", () => {

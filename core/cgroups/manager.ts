@@ -3,6 +3,7 @@
 // at /sys/fs/cgroup, an empty cgroup2 at /sys/fs/cgroup/unified). Names follow rkt's nspawn stage1:
 // a pod is `machine-rkt\x2d<uuid>.scope`, an app `<pod>/system.slice/<app>.service`. Pure:
 // core/cgroups/detect.ts picks the implementation, stage1/cgroups does the I/O.
+import type { DeviceRule } from "./devices.ts";
 
 /** The resource isolators that become cgroup limits (rkt's appResources). */
 export interface Resources {
@@ -26,6 +27,8 @@ export function cpuQuotaUs(percent: number): number {
 export interface CgroupWrite {
   path: string;
   data: string;
+  /** a grant the caller's own cgroup may lack (the kernel refuses it): skipped then */
+  optional?: boolean;
 }
 
 /** What stage1 does to the cgroup tree for one pod, in order. */
@@ -48,6 +51,8 @@ export interface CgroupPlan {
 export interface AppResources {
   name: string;
   resources: Resources;
+  /** the only devices it may use; undefined: no device restriction (--insecure-options=paths) */
+  devices?: readonly DeviceRule[];
 }
 
 /** The cgroup tree of this host, as seen from the calling process. */

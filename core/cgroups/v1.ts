@@ -3,6 +3,7 @@
 // did without systemd-machined: `<own>/machine-rkt\x2d<uuid>.scope` (which also keeps them inside
 // whatever limits the caller itself runs under). Pure.
 import { CPU_PERIOD_US, cpuQuotaUs, planLayout, podScopeName, type AppResources, type CgroupManager, type CgroupPlan } from "./manager.ts";
+import { formatDeviceRule } from "./devices.ts";
 import { cgroupDir, type MountInfo } from "./mounts.ts";
 
 /** One mounted v1 hierarchy: its controllers, and the calling process's cgroup path and directory in it. */
@@ -12,8 +13,8 @@ export interface V1Hierarchy {
   dir: string;
 }
 
-/** The hierarchies a pod gets a cgroup in: systemd's, and those of the limit and accounting controllers. */
-const POD_CONTROLLERS = new Set(["name=systemd", "cpu", "cpuacct", "memory", "pids"]);
+/** The hierarchies a pod gets a cgroup in: systemd's, and those of the limit, device and accounting controllers. */
+const POD_CONTROLLERS = new Set(["name=systemd", "cpu", "cpuacct", "memory", "pids", "devices"]);
 
 /** The pod hierarchies of a process from its mounts and /proc/<pid>/cgroup ("id:controllers:path" lines). */
 export function parseV1Hierarchies(mounts: readonly MountInfo[], selfCgroup: string): V1Hierarchy[] {
@@ -39,7 +40,7 @@ export function cgroupV1(hierarchies: readonly V1Hierarchy[]): CgroupManager {
     planPod(uuid: string, apps: readonly AppResources[]): CgroupPlan {
       const subcgroup = `${main.path.replace(/\/$/, "")}/${podScopeName(uuid)}`;
       const { plan, appDirs } = planLayout(hierarchies.map((h) => h.dir), uuid, apps, subcgroup);
-      for (const { name, resources: r } of apps) {
+      for (const { name, resources: r, devices: allowed } of apps) {
         const dirs = appDirs.get(name)!;
         const set = (controller: string, file: string, value: number) => {
           const i = index(controller);
@@ -52,6 +53,12 @@ export function cgroupV1(hierarchies: readonly V1Hierarchy[]): CgroupManager {
           set("cpu", "cpu.cfs_quota_us", cpuQuotaUs(r.cpuQuotaPercent));
         }
         if (r.cpuShares !== undefined) set("cpu", "cpu.shares", r.cpuShares);
+        const devices = index("devices");
+        if (devices >= 0 && allowed) {
+          // an empty list first (allowed in a cgroup without children: the app's), then each grant
+          plan.writes.push({ path: `${dirs[devices]}/devices.deny`, data: "a" });
+          for (const rule of allowed) plan.writes.push({ path: `${dirs[devices]}/devices.allow`, data: formatDeviceRule(rule), optional: true });
+        }
       }
       plan.unsupported = [...new Set(plan.unsupported)];
       return plan;

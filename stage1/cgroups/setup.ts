@@ -52,6 +52,7 @@ export function createCgroups(plan: CgroupPlan): void {
     try {
       writeFileSync(w.path, w.data);
     } catch (e) {
+      if (w.optional && (e as { code?: string }).code === "EPERM") continue;
       throw new RktError(`cannot write "${w.data}" to cgroup file "${w.path}"`, { cause: e });
     }
   }

@@ -126,8 +126,11 @@ interface ResolvedMount {
   fromImage?: boolean;
 }
 
-/** Pairs each app mount with its volume (rkt's GenerateMounts); unmatched mountPoints get an implicit empty volume. */
-export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[]): ResolvedMount[] {
+/**
+ * Pairs each app mount with its volume (rkt's GenerateMounts); unmatched mountPoints get an implicit
+ * empty volume, with a warning unless `quiet` (for a second look at the same pod).
+ */
+export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[], { quiet = false } = {}): ResolvedMount[] {
   const byName = new Map(volumes.map((v) => [v.name, v]));
   const out: ResolvedMount[] = [];
   for (const m of app.mounts) {
@@ -139,7 +142,7 @@ export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[])
   for (const mp of app.mountPoints) {
     if (app.mounts.some((m) => m.path === mp.path || m.volume === mp.name)) continue;
     const named = byName.get(mp.name);
-    if (!named) {
+    if (!named && !quiet) {
       warn(`no volume specified for mount point "${mp.name}" of app "${app.name}", implicitly creating an "empty" volume; it is removed when the pod is garbage-collected`);
     }
     const volume: Volume = named ?? { name: `${app.name}-${mp.name}`, kind: "empty", mode: "0755", uid: 0, gid: 0 };

@@ -3,6 +3,7 @@
 // with the app's isolators). Reads the app rootfs (users, groups, symlinks) but changes nothing:
 // stage1 applies the cgroup plan, the PID 1 shim the rest.
 import { join, posix } from "node:path";
+import type { DeviceRule } from "../../core/cgroups/devices.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
 import { RktError } from "../../core/errors.ts";
 import { warn } from "../../core/log.ts";
@@ -15,7 +16,8 @@ import type { RunArgs } from "./args.ts";
 import { appEnvironment, metadataEnv } from "./env.ts";
 import { appIsolation, isolationWrites, type AppIsolation } from "./isolators.ts";
 import { FLY_IMAGE_NAME, stage1ImageName } from "../../core/stage0/stage1-image.ts";
-import { planPodMounts, type Flavor } from "./mounts.ts";
+import { appDeviceRules } from "./devices.ts";
+import { planPodMounts, type AppMountInput, type Flavor } from "./mounts.ts";
 import { resolveCredentials } from "./user.ts";
 
 /** Host path of app `name`'s rootfs inside pod directory `podDir` (layout.md §2). */
@@ -59,10 +61,16 @@ export interface HostIsolation {
  * Applies every app's isolators to its specs (the handlers share the app's cgroup and sandbox, as
  * ExecStartPre= shares a systemd unit's) and plans the pod's cgroups.
  */
-function isolate(uuid: string, apps: readonly { ra: RuntimeApp; specs: AppSpecSet }[], args: RunArgs, host: HostIsolation): CgroupPlan | undefined {
+function isolate(
+  uuid: string,
+  apps: readonly { ra: RuntimeApp; specs: AppSpecSet }[],
+  args: RunArgs,
+  host: HostIsolation,
+  devices: ReadonlyMap<string, readonly DeviceRule[]> | undefined,
+): CgroupPlan | undefined {
   const opts = { disableCapabilities: args.disableCapabilities, disableSeccomp: args.disableSeccomp, lastCap: host.lastCap, arch: host.arch };
   const isolation = new Map<string, AppIsolation>(apps.map(({ ra, specs }) => [ra.name, appIsolation(ra.name, ra.app?.isolators, specs.main.uid, opts)]));
-  const cgroups = host.cgroups?.planPod(uuid, apps.map(({ ra }) => ({ name: ra.name, resources: isolation.get(ra.name)!.resources })));
+  const cgroups = host.cgroups?.planPod(uuid, apps.map(({ ra }) => ({ name: ra.name, resources: isolation.get(ra.name)!.resources, devices: devices?.get(ra.name) })));
   for (const c of new Set(cgroups?.unsupported)) warn(`resource/${c} isolator set but support disabled in the kernel, skipping`);
   for (const { ra, specs } of apps) {
     const iso = isolation.get(ra.name)!;
@@ -110,8 +118,17 @@ export function planPod(
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
   const mds = metadataEnv(args.mdsToken, net);
   const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive, mds) }));
+  const mountInputs = manifest.apps.map((ra): AppMountInput => ({
+    name: ra.name,
+    root: appRootfs(podDir, ra.name),
+    mountPoints: ra.app?.mountPoints ?? [],
+    mounts: ra.mounts ?? [],
+    readOnlyRootFS: !!ra.readOnlyRootFS,
+  }));
+  // rkt's --insecure-options=paths lifts the device restriction with the kernel path restrictions
+  const devices = fly || args.disablePaths ? undefined : new Map(mountInputs.map((m) => [m.name, appDeviceRules(m, manifest.volumes, console)]));
   // fly, as rkt's, runs its app with rkt's own privileges (so no user namespace) and no cgroups of its own
-  const cgroups = fly ? undefined : isolate(args.uuid, planned, args, host);
+  const cgroups = fly ? undefined : isolate(args.uuid, planned, args, host, devices);
   const idMap = fly ? undefined : args.privateUsers;
   const apps = planned.map(({ ra, specs: s }): AppSpecs => {
     const preStart = add(s.preStart);
@@ -127,13 +144,7 @@ export function planPod(
     console,
     restrictPaths: !args.disablePaths,
     idShift: idMap?.shift ?? 0,
-    apps: manifest.apps.map((ra) => ({
-      name: ra.name,
-      root: appRootfs(podDir, ra.name),
-      mountPoints: ra.app?.mountPoints ?? [],
-      mounts: ra.mounts ?? [],
-      readOnlyRootFS: !!ra.readOnlyRootFS,
-    })),
+    apps: mountInputs,
   });
   let cloneFlags = fly ? CLONE.CLONE_NEWNS : CLONE.CLONE_NEWPID | CLONE.CLONE_NEWNS | CLONE.CLONE_NEWUTS;
   if (!fly && args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;

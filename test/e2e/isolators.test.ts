@@ -274,6 +274,18 @@ describe.skipIf(!!requires("root", "busybox"))("restricted paths (rkt_paths)", (
     for (const p of hidden) expect(open).not.toContain(`${p} ${statSync(p).isDirectory() ? "d" : "-"}---------`);
   });
 
+  test("the device cgroup: pseudo devices only, host devices bound in as volumes, all with --insecure-options=paths (rkt_devices)", () => {
+    using ctx = rktContext();
+    const mknod = (name: string, major: number, minor: number) => `mknod /${name} c ${major} ${minor} && echo "${name}: succeed" || echo "${name}: fail"`;
+    const script = [mknod("null", 1, 3), mknod("ptmx", 5, 2), mknod("loop-control", 10, 237), "echo x > /dev/null && head -c 1 /dev/urandom >/dev/null && echo pseudo: usable"].join("; ");
+    expect(run(ctx, sh(aci, script)).stdout).toBe("null: succeed\nptmx: fail\nloop-control: fail\npseudo: usable\n");
+    expect(run(ctx, sh(aci, script), "image,paths").stdout).toBe("null: succeed\nptmx: succeed\nloop-control: succeed\npseudo: usable\n");
+    // a host device bound in is usable (loop-control answers a read with EINVAL, a denied open is EPERM)
+    const volume = ["--volume=lc,kind=host,source=/dev/loop-control", ...sh(aci, "cat /tmp/lc", "--mount=volume=lc,target=/tmp/lc")];
+    expect(run(ctx, volume).stderr).toContain("Invalid argument");
+    expect(run(ctx, volume, "image,paths").stderr).toContain("Invalid argument");
+  });
+
   test("the pod's PID 1 does not lead apps to the host's root", () => {
     using ctx = rktContext();
     const r = run(ctx, sh(aci, "ls /proc/1/root/ || echo denied"));

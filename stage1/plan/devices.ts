@@ -1,0 +1,26 @@
+// Each app's device allow list (rkt's generateDeviceAllows under DevicePolicy=closed): the pseudo
+// devices every pod has, each host device bound into the app (read-only when its mount is), and the
+// terminal that --interactive binds to /dev/console. Reads the host's device nodes.
+import { statSync } from "node:fs";
+import { DEFAULT_DEVICE_RULES, splitDev, type DeviceRule } from "../../core/cgroups/devices.ts";
+import type { Volume } from "../../core/schema/pod-manifest.ts";
+import { resolveAppMounts, type AppMountInput } from "./mounts.ts";
+
+/** A rule granting `access` to the device node at host path `path`; undefined for anything else. */
+function hostDevice(path: string, access: string): DeviceRule | undefined {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) return undefined;
+  return { type: st.isCharacterDevice() ? "c" : "b", ...splitDev(st.rdev), access };
+}
+
+/** The devices app `app` may use in a pod with `volumes`, whose /dev/console is bound to `console`. */
+export function appDeviceRules(app: AppMountInput, volumes: readonly Volume[], console: string): DeviceRule[] {
+  const rules = [...DEFAULT_DEVICE_RULES];
+  for (const m of resolveAppMounts(app, volumes, { quiet: true })) {
+    const rule = m.volume.kind === "host" && m.volume.source ? hostDevice(m.volume.source, m.readOnly ? "r" : "rw") : undefined;
+    if (rule) rules.push(rule);
+  }
+  const tty = hostDevice(console, "rw");
+  if (tty) rules.push(tty);
+  return rules;
+}
