@@ -12,3 +12,5 @@ export const SYS_close_range = 436;
 export const SYS_setgroups = ARM64 ? 159 : 116;
 export const SYS_setresuid = ARM64 ? 147 : 117;
 export const SYS_setresgid = ARM64 ? 149 : 119;
+/** bpf(2): glibc has no wrapper. */
+export const SYS_bpf = ARM64 ? 280 : 321;

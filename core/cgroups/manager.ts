@@ -39,6 +39,8 @@ export interface CgroupPlan {
   owned: string[];
   /** files to write once the directories exist (controllers, limits) */
   writes: CgroupWrite[];
+  /** cgroup v2 directories and the device filter (core/cgroups/device-filter.ts) each gets, after `writes` */
+  deviceFilters: { dir: string; program: Uint8Array }[];
   /** per app: the cgroup.procs files its processes write "0" to before execve */
   joins: Record<string, string[]>;
   /** rkt's `subcgroup` file: the pod's cgroup path in the main hierarchy */
@@ -81,7 +83,7 @@ export function appCgroupName(app: string): string {
  */
 export function planLayout(bases: readonly string[], uuid: string, apps: readonly AppResources[], subcgroup: string): { plan: CgroupPlan; appDirs: Map<string, string[]> } {
   const scopes = bases.map((b) => `${b}/${podScopeName(uuid)}`);
-  const plan: CgroupPlan = { mkdirs: [], owned: [], writes: [], joins: {}, subcgroup, unsupported: [] };
+  const plan: CgroupPlan = { mkdirs: [], owned: [], writes: [], deviceFilters: [], joins: {}, subcgroup, unsupported: [] };
   const appDirs = new Map<string, string[]>();
   for (const s of scopes) plan.owned.push(s, `${s}/system.slice`);
   for (const app of apps) {

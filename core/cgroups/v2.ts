@@ -1,8 +1,10 @@
 // cgroup v2 (kernel Documentation/admin-guide/cgroup-v2): one hierarchy where a cgroup with
 // processes cannot hand controllers to its children, so pods cannot nest below the caller's own
 // cgroup as on v1; they go where systemd-machined put rkt's: `/machine.slice/machine-rkt\x2d….scope`,
-// with memory and cpu delegated down to each app's cgroup when a limit needs them. Pure.
+// with memory and cpu delegated down to each app's cgroup when a limit needs them, and a device
+// filter program on each app's cgroup. Pure.
 import { CPU_PERIOD_US, cpuQuotaUs, planLayout, podScopeName, type AppResources, type CgroupManager, type CgroupPlan } from "./manager.ts";
+import { compileDeviceFilter } from "./device-filter.ts";
 import { cgroupDir, type MountInfo } from "./mounts.ts";
 
 /** systemd's CPUShares= → cpu.weight (cgroup_cpu_shares_to_weight): 1024 shares = weight 100. */
@@ -39,6 +41,7 @@ export function cgroupV2(m: MountInfo, controllers: readonly string[], own: stri
         for (const d of [root, base, scope, `${scope}/system.slice`]) plan.writes.push({ path: `${d}/cgroup.subtree_control`, data: enable });
       }
       plan.writes.push(...limits.filter((l) => needed.has(l.c)).map(({ path, data }) => ({ path, data })));
+      for (const { name, devices } of apps) if (devices) plan.deviceFilters.push({ dir: appDirs.get(name)![0]!, program: compileDeviceFilter(devices) });
       plan.unsupported = [...new Set(plan.unsupported)];
       return plan;
     },

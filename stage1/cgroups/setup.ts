@@ -9,6 +9,7 @@ import { detectCgroups } from "../../core/cgroups/detect.ts";
 import { RktError } from "../../core/errors.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
 import { podCgroupsFile } from "../../core/cgroups/pod.ts";
+import { attachDeviceFilter } from "../../ffi/bpf.ts";
 
 let host: { mgr: CgroupManager | undefined } | undefined;
 
@@ -39,7 +40,7 @@ export function recordCgroupPlan(podDir: string, plan: CgroupPlan): void {
   writeFileSync(join(podDir, "subcgroup"), plan.subcgroup);
 }
 
-/** Creates the cgroups of `plan` with their limits. */
+/** Creates the cgroups of `plan` with their limits and device restrictions. */
 export function createCgroups(plan: CgroupPlan): void {
   for (const dir of plan.mkdirs) {
     try {
@@ -54,6 +55,13 @@ export function createCgroups(plan: CgroupPlan): void {
     } catch (e) {
       if (w.optional && (e as { code?: string }).code === "EPERM") continue;
       throw new RktError(`cannot write "${w.data}" to cgroup file "${w.path}"`, { cause: e });
+    }
+  }
+  for (const f of plan.deviceFilters) {
+    try {
+      attachDeviceFilter(f.dir, f.program);
+    } catch (e) {
+      throw new RktError(`cannot restrict the devices of cgroup "${f.dir}" (--insecure-options=paths runs without)`, { cause: e });
     }
   }
 }

@@ -76,7 +76,10 @@ describe("rkt fetch of a big image on a worker thread", () => {
     using dropping = startDroppingServer(ca, big, 12 << 20);
     const cut = await rktAsync(ctx, ["--insecure-options=image", "fetch", `${dropping.url}/big.aci`], { env: srv.env() });
     expect(cut.code).toBe(254);
-    expect(cut.stderr).toContain(`connection lost after ${12 << 20} of ${big.length} bytes`);
+    // a reset connection drops what the client had not read yet: up to the 12 MiB sent arrive
+    const lost = new RegExp(`connection lost after (\\d+) of ${big.length} bytes`).exec(cut.stderr);
+    expect(lost).not.toBeNull();
+    expect(Number(lost![1])).toBeLessThanOrEqual(12 << 20);
     expect(images(ctx)).toEqual([]);
     // only the part kept for a resumed download, no import work area
     expect(readdirSync(join(ctx.dir, "cas/tmp")).filter((n) => !n.startsWith("download-"))).toEqual([]);

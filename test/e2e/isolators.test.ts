@@ -54,6 +54,12 @@ const DEFAULT = mask(...RKT_DEFAULT_CAPABILITIES);
 const OWN_BOUNDING = BigInt(`0x${status(readFileSync("/proc/self/status", "utf8"), "CapBnd")}`);
 const CAPS = "grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/self/status";
 
+/** rkt's TestDevices probes: mknod of /dev/null's device, of the old ptmx and of loop-control; the pseudo devices in use. */
+const mknod = (name: string, major: number, minor: number) => `mknod /${name} c ${major} ${minor} && echo "${name}: succeed" || echo "${name}: fail"`;
+const DEVICE_SCRIPT = [mknod("null", 1, 3), mknod("ptmx", 5, 2), mknod("loop-control", 10, 237), "echo x > /dev/null && head -c 1 /dev/urandom >/dev/null && exec 3<>/dev/ptmx && echo pseudo: usable"].join("; ");
+const DEVICES_CLOSED = "null: succeed\nptmx: fail\nloop-control: fail\npseudo: usable\n";
+const DEVICES_OPEN = "null: succeed\nptmx: succeed\nloop-control: succeed\npseudo: usable\n";
+
 /** Every pod cgroup directory on the host whose name has `uuid` in it (rkt's getPodCgroups). */
 function podCgroups(uuid: string): string[] {
   const out: string[] = [];
@@ -238,21 +244,31 @@ describe.skipIf(!!requires("root", "busybox") || !V1)("cgroups (rkt_app_isolator
 });
 
 describe.skipIf(!!requires("root", "busybox") || !existsSync("/sys/fs/cgroup/unified/cgroup.procs"))("cgroup v2", () => {
-  // the hybrid host's unified hierarchy as the only one, in a private mount namespace
-  test("pods and apps go to machine.slice; limits without their controller are reported, not applied", () => {
-    using ctx = rktContext();
-    const uuidFile = join(ctx.tmp, "uuid");
-    const argv = ctx.argv(["--insecure-options=image", "run", "--net=host", `--uuid-file-save=${uuidFile}`, ...sh(aci, "cat /proc/self/cgroup", "--memory=20M")]);
-    const p = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", 'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', "sh", ...argv]);
-    const uuid = readFileSync(uuidFile, "utf8");
-    const scope = `machine-rkt\\x2d${uuid.replaceAll("-", "\\x2d")}.scope`;
+  /** Runs rkt with the hybrid host's unified hierarchy as the only one, in a private mount namespace. */
+  function inCgroup2(argv: string[]) {
     try {
-      expect(p.stdout.toString()).toContain(`0::/machine.slice/${scope}/system.slice/busybox.service\n`);
-      expect(p.stderr.toString()).toContain("resource/memory isolator set but support disabled in the kernel, skipping");
-      expect(existsSync(`/sys/fs/cgroup/unified/machine.slice/${scope}`)).toBe(false);
+      return Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", 'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', "sh", ...argv]);
     } finally {
       Bun.spawnSync(["rmdir", "/sys/fs/cgroup/unified/machine.slice"]);
     }
+  }
+
+  test("pods and apps go to machine.slice; limits without their controller are reported, not applied", () => {
+    using ctx = rktContext();
+    const uuidFile = join(ctx.tmp, "uuid");
+    const p = inCgroup2(ctx.argv(["--insecure-options=image", "run", "--net=host", `--uuid-file-save=${uuidFile}`, ...sh(aci, "cat /proc/self/cgroup", "--memory=20M")]));
+    const uuid = readFileSync(uuidFile, "utf8");
+    const scope = `machine-rkt\\x2d${uuid.replaceAll("-", "\\x2d")}.scope`;
+    expect(p.stdout.toString()).toContain(`0::/machine.slice/${scope}/system.slice/busybox.service\n`);
+    expect(p.stderr.toString()).toContain("resource/memory isolator set but support disabled in the kernel, skipping");
+    expect(existsSync(`/sys/fs/cgroup/unified/machine.slice/${scope}`)).toBe(false);
+  });
+
+  test("the device allow list is an eBPF filter on the app's cgroup (rkt_devices)", () => {
+    using ctx = rktContext();
+    const out = (insecure: string) => inCgroup2(ctx.argv([`--insecure-options=${insecure}`, "run", "--net=host", ...sh(aci, DEVICE_SCRIPT)])).stdout.toString();
+    expect(out("image")).toBe(DEVICES_CLOSED);
+    expect(out("image,paths")).toBe(DEVICES_OPEN);
   });
 });
 
@@ -276,10 +292,8 @@ describe.skipIf(!!requires("root", "busybox"))("restricted paths (rkt_paths)", (
 
   test("the device cgroup: pseudo devices only, host devices bound in as volumes, all with --insecure-options=paths (rkt_devices)", () => {
     using ctx = rktContext();
-    const mknod = (name: string, major: number, minor: number) => `mknod /${name} c ${major} ${minor} && echo "${name}: succeed" || echo "${name}: fail"`;
-    const script = [mknod("null", 1, 3), mknod("ptmx", 5, 2), mknod("loop-control", 10, 237), "echo x > /dev/null && head -c 1 /dev/urandom >/dev/null && echo pseudo: usable"].join("; ");
-    expect(run(ctx, sh(aci, script)).stdout).toBe("null: succeed\nptmx: fail\nloop-control: fail\npseudo: usable\n");
-    expect(run(ctx, sh(aci, script), "image,paths").stdout).toBe("null: succeed\nptmx: succeed\nloop-control: succeed\npseudo: usable\n");
+    expect(run(ctx, sh(aci, DEVICE_SCRIPT)).stdout).toBe(DEVICES_CLOSED);
+    expect(run(ctx, sh(aci, DEVICE_SCRIPT), "image,paths").stdout).toBe(DEVICES_OPEN);
     // a host device bound in is usable (loop-control answers a read with EINVAL, a denied open is EPERM)
     const volume = ["--volume=lc,kind=host,source=/dev/loop-control", ...sh(aci, "cat /tmp/lc", "--mount=volume=lc,target=/tmp/lc")];
     expect(run(ctx, volume).stderr).toContain("Invalid argument");
