@@ -24,7 +24,7 @@ export const APP_FLAGS = {
   "caps-remove": { type: "string", description: "capabilities to remove for the preceding image" },
   "cap-retain": { type: "string", description: "deprecated alias of --caps-retain" },
   "cap-remove": { type: "string", description: "deprecated alias of --caps-remove" },
-  seccomp: { type: "string", description: "seccomp filter override for the preceding image" },
+  seccomp: { type: "string", description: "seccomp filter override for the preceding image: mode=retain|remove[,errno=ENAME],syscall|@group,… (groups: @appc.io/all, @appc.io/empty, @rkt/ and @docker/default-whitelist|-blacklist, @systemd/clock|default-whitelist|mount|network-io|obsolete|privileged|process|raw-io)" },
   "oom-score-adj": { type: "string", description: "OOM score adjustment for the preceding image (-1000..1000)" },
   "user-annotation": { type: "string", description: "set the app's user annotation (KEY=VALUE)" },
   "user-label": { type: "string", description: "set the app's user label (KEY=VALUE)" },

@@ -68,14 +68,34 @@ describe("seccomp isolators (rkt's generateSeccompFilter)", () => {
     expect(appSeccomp(values([remove(["@appc.io/empty"])]))!.syscalls).toEqual(appSeccomp([])!.syscalls);
   });
 
-  test("groups expand; unknown wildcards are skipped as rkt skips them; systemd groups need systemd", () => {
+  test("groups expand; unknown wildcards are skipped as rkt skips them", () => {
     const f = appSeccomp(values([remove(["@rkt/default-blacklist", "socket", "@vendor/thing"], "ENOTSUP")]))!;
     expect(f).toMatchObject({ mode: "remove", errno: "ENOTSUP" });
     expect(f.syscalls).toContain("umount2");
     expect(f.syscalls).toContain("socket");
     expect(f.syscalls).not.toContain("@vendor/thing");
     expect(appSeccomp(values([retain(["@docker/default-whitelist"])]))!.syscalls).toEqual(appSeccomp([])!.syscalls);
-    expect(() => appSeccomp(values([retain(["@systemd/clock"])]))).toThrow(/systemd groups need a systemd stage1/);
+  });
+
+  test("rkt's @systemd/ wildcards are systemd v233's groups, @privileged with @clock, @module and @raw-io in it", () => {
+    const set = (name: string) => appSeccomp(values([remove([`@systemd/${name}`])]))!.syscalls;
+    expect(set("clock")).toEqual(["adjtimex", "clock_adjtime", "clock_settime", "settimeofday", "stime"]);
+    expect(set("mount")).toEqual(["chroot", "mount", "pivot_root", "umount2", "umount"]);
+    expect(set("process")).toContain("unshare");
+    expect(set("network-io")).toContain("socket");
+    expect(set("obsolete")).toContain("uselib");
+    expect(set("raw-io")).toContain("iopl");
+    expect(set("privileged")).toEqual(expect.arrayContaining([...set("clock"), "init_module", "iopl", "setuid", "sethostname", "bpf"]));
+    expect(set("default-whitelist")).toContain("execve");
+  });
+
+  test("a set naming no system call opts in to the default whitelist, as rkt's getSeccompFilter does", () => {
+    const whitelist = appSeccomp([])!.syscalls;
+    for (const set of [["@systemd/no-such-group"], ["@vendor/thing"], ["@appc.io/empty"]]) {
+      expect(appSeccomp(values([retain(set, "EACCES")]))).toEqual({ mode: "retain", syscalls: whitelist, errno: "EACCES" });
+      expect(appSeccomp(values([remove(set)]))).toEqual({ mode: "retain", syscalls: whitelist, errno: "" });
+    }
+    expect(appSeccomp(values([remove(["@appc.io/all"])]))!.syscalls).toEqual(whitelist);
   });
 });
 

@@ -57,11 +57,38 @@ const DOCKER_BLACKLIST = words(`
 /** systemd's @default (v233): SystemCallFilter= always adds it to a whitelist. */
 const SYSTEMD_DEFAULT = words("clock_getres clock_gettime clock_nanosleep execve exit exit_group getrlimit gettimeofday nanosleep pause rt_sigreturn sigreturn time");
 
+/**
+ * The systemd v233 groups (src/shared/seccomp-util.c) that rkt's stage1 handed to systemd for its
+ * `@systemd/<name>` wildcards; @privileged includes @clock, @module and @raw-io, as there.
+ */
+const SYSTEMD_CLOCK = words("adjtimex clock_adjtime clock_settime settimeofday stime");
+const SYSTEMD_RAW_IO = words("ioperm iopl pciconfig_iobase pciconfig_read pciconfig_write");
+const SYSTEMD_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  "@systemd/clock": SYSTEMD_CLOCK,
+  "@systemd/default-whitelist": SYSTEMD_DEFAULT,
+  "@systemd/mount": words("chroot mount pivot_root umount2 umount"),
+  "@systemd/network-io": words(`accept4 accept bind connect getpeername getsockname getsockopt listen recv recvfrom recvmmsg
+    recvmsg send sendmmsg sendmsg sendto setsockopt shutdown socket socketcall socketpair`),
+  "@systemd/obsolete": words(`_sysctl afs_syscall bdflush break create_module ftime get_kernel_syms getpmsg gtty lock mpx prof
+    profil putpmsg query_module security sgetmask ssetmask stty sysfs tuxcall ulimit uselib ustat vserver`),
+  "@systemd/privileged": [
+    ...SYSTEMD_CLOCK,
+    ...words("delete_module finit_module init_module"), // @module
+    ...SYSTEMD_RAW_IO,
+    ...words(`acct bpf capset chown32 chown chroot fchown32 fchown fchownat kexec_file_load kexec_load lchown32 lchown
+      nfsservctl pivot_root quotactl reboot setdomainname setfsuid32 setfsuid setgroups32 setgroups sethostname setresuid32
+      setresuid setreuid32 setreuid setuid32 setuid swapoff swapon _sysctl vhangup`),
+  ],
+  "@systemd/process": words("arch_prctl clone execveat fork kill prctl setns tgkill tkill unshare vfork"),
+  "@systemd/raw-io": SYSTEMD_RAW_IO,
+};
+
 const GROUPS: Readonly<Record<string, readonly string[]>> = {
   "@rkt/default-whitelist": DOCKER_WHITELIST,
   "@rkt/default-blacklist": DOCKER_BLACKLIST,
   "@docker/default-whitelist": DOCKER_WHITELIST,
   "@docker/default-blacklist": DOCKER_BLACKLIST,
+  ...SYSTEMD_GROUPS,
 };
 
 /**
@@ -92,7 +119,6 @@ function expandSet(set: readonly string[]): string[] | "all" | "empty" {
   for (const item of set) {
     if (item === "@appc.io/all") return "all";
     if (item === "@appc.io/empty") return "empty";
-    if (item.startsWith("@systemd/")) throw new RktError(`cannot use seccomp group "${item}": systemd groups need a systemd stage1`);
     // rkt skips other unknown wildcards silently
     if (item.startsWith("@")) out.push(...(GROUPS[item] ?? []));
     else out.push(item);
@@ -101,9 +127,9 @@ function expandSet(set: readonly string[]): string[] | "all" | "empty" {
 }
 
 /**
- * The seccomp filter of an app with `isolators` (rkt's generateSeccompFilter): a retain set with
- * @appc.io/all means none (undefined); a remove set with @appc.io/empty, or no seccomp isolator at
- * all, means rkt's default whitelist killing with SIGSYS.
+ * The seccomp filter of an app with `isolators` (rkt's getSeccompFilter): a retain set with
+ * @appc.io/all means none (undefined); a set that names no system call, or no seccomp isolator at
+ * all, means rkt's default whitelist (killing with SIGSYS unless the set names an errno).
  */
 export function appSeccomp(isolators: readonly IsolatorValue[]): SeccompFilter | undefined {
   const found = isolators.filter((i): i is SeccompIsolator => i.kind === "os/linux/seccomp-retain-set" || i.kind === "os/linux/seccomp-remove-set");
@@ -111,8 +137,11 @@ export function appSeccomp(isolators: readonly IsolatorValue[]): SeccompFilter |
   const iso = found[0];
   if (!iso) return DEFAULT_FILTER;
   const set = expandSet(iso.set);
-  if (iso.kind === "os/linux/seccomp-retain-set") return set === "all" ? undefined : { mode: "retain", syscalls: set === "empty" ? [] : set, errno: iso.errno };
-  return set === "empty" ? { mode: "retain", syscalls: DOCKER_WHITELIST, errno: iso.errno } : { mode: "remove", syscalls: set === "all" ? [] : set, errno: iso.errno };
+  const retain = iso.kind === "os/linux/seccomp-retain-set";
+  if (retain && set === "all") return undefined;
+  // whatever names no call (@appc.io/empty, a remove set's @appc.io/all, only unknown wildcards) opts in to the default whitelist
+  if (typeof set === "string" || set.length === 0) return { mode: "retain", syscalls: DOCKER_WHITELIST, errno: iso.errno };
+  return { mode: retain ? "retain" : "remove", syscalls: set, errno: iso.errno };
 }
 
 /** The errno number of `name`; throws for a name Linux does not have. */

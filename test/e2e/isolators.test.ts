@@ -180,6 +180,10 @@ describe.skipIf(!!requires("root", "busybox"))("seccomp (rkt_seccomp)", () => {
     expect(run(ctx, sh(aci, "grep Seccomp: /proc/self/status", "--seccomp=mode=retain,@appc.io/all")).stdout).toBe("Seccomp:\t0\n");
     const enosys = run(ctx, sh(aci, "umount /proc/sys", "--seccomp=mode=retain,errno=ENOSYS,@docker/default-whitelist"));
     expect(enosys.stderr).toContain("Function not implemented");
+    // systemd's groups: @mount has umount2, @network-io not
+    const mounts = (group: string) => run(ctx, sh(aci, "umount /proc/sys", "--caps-retain=CAP_SYS_ADMIN", `--seccomp=mode=remove,errno=EXFULL,${group}`));
+    expect(mounts("@systemd/mount").stderr).toContain("Exchange full");
+    expect(mounts("@systemd/network-io").code).toBe(0);
     // the image removes umount with EXFULL; the flag replaces that set
     expect(run(ctx, sh(isolated, "umount /proc/sys")).stderr).toContain("Exchange full");
     expect(run(ctx, sh(isolated, "umount /proc/sys", "--caps-retain=CAP_SYS_ADMIN", "--seccomp=mode=remove,errno=ENOTSUP,reboot")).code).toBe(0);
