@@ -92,3 +92,8 @@ export const SIG = {
   SIGSTOP: 19,
   SIGWINCH: 28,
 } as const;
+
+/** include/linux/socket.h, include/linux/net.h: unix datagram sockets (sd_notify) */
+export const AF_UNIX = 1;
+export const SOCK = { SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000 } as const;
+export const EAGAIN = 11;

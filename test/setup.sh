@@ -16,6 +16,7 @@ declare -A debs=(
   [skopeo]=/usr/bin/skopeo
   [docker-registry]=/usr/bin/docker-registry
   [openssl]=/usr/bin/openssl
+  [socat]=/usr/bin/socat
 )
 missing=()
 for pkg in "${!debs[@]}"; do

@@ -17,6 +17,7 @@ import { parseRunArgs } from "../plan/args.ts";
 import { planPod, podFlavor, type HostIsolation } from "../plan/pod.ts";
 import { Supervisor, type AppSpecs } from "../supervisor.ts";
 import { mark } from "../../core/stage0/trace.ts";
+import type { PodNotifier } from "../notify.ts";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 /** How long a pod runs before stage1 shrinks its own memory. */
@@ -37,7 +38,7 @@ function hostIsolation(): HostIsolation {
   return { cgroups: hostCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
 }
 
-function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean } {
+function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {
   const args = parseRunArgs(argv);
   const flavor = podFlavor(podDir);
   const host = hostIsolation();
@@ -45,8 +46,14 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
   if (flavor !== "fly") primeCgroupMigration();
   mark("stage1 host");
   const manifest = parsePodManifest(readFileSync(join(podDir, "pod")));
-  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor);
+  // run by systemd as a Type=notify service (fly, as rkt's, does not take part); loaded only then
+  const systemd = flavor === "fly" ? undefined : process.env.NOTIFY_SOCKET;
+  const sd = systemd ? (require("../notify.ts") as typeof import("../notify.ts")) : undefined;
+  const notifying = sd ? manifest.apps.map((a) => a.name).filter((app) => sd.supportsNotify(podDir, app)) : [];
+  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, notifying);
   mark("stage1 planned");
+  // its sockets exist before PID 1 binds them into the apps
+  const notifier = sd && systemd ? new sd.PodNotifier(systemd, plan.apps.map((a) => a.main), podDir, notifying) : undefined;
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   if (plan.cgroups) recordCgroupPlan(podDir, plan.cgroups);
   const pod = startPod(plan.setup, plan.specs);
@@ -56,12 +63,13 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
     // before any app starts: PID 1 itself never joins them
     if (plan.cgroups) createCgroups(plan.cgroups);
   } catch (e) {
+    notifier?.stop();
     pod.close();
     waitPid(pod.pid);
     throw e;
   }
   mark("cgroups created");
-  return { pod, apps: plan.apps, uuid: args.uuid, interactive: args.interactive };
+  return { pod, apps: plan.apps, uuid: args.uuid, interactive: args.interactive, notifier };
 }
 
 /**
@@ -86,7 +94,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     releaseCgroups(podDir);
     return 254;
   }
-  const { pod, apps, uuid, interactive } = launched;
+  const { pod, apps, uuid, interactive, notifier } = launched;
   const statusDir = join(podDir, "stage1", "rootfs", "rkt", "status");
   const timers: Timer[] = [];
   const sup = new Supervisor(apps, {
@@ -114,6 +122,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
       for (const ev of events) {
         mark(`event ${ev.kind}`);
         if (ev.kind === "ready") symlinkSync("ready", join(podDir, "stage1", "rootfs", "rkt", "supervisor-status"));
+        if (ev.kind === "started") notifier?.started(ev.idx);
         if (ev.kind === "setup-failed") {
           process.stderr.write(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
           setupFailed = true;
@@ -122,6 +131,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
       }
     }
   } finally {
+    notifier?.stop();
     pod.close();
     while ((await pod.next()).length > 0);
     waitPid(pod.pid);

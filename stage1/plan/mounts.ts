@@ -23,6 +23,8 @@ export interface AppMountInput {
   mountPoints: readonly MountPoint[];
   mounts: readonly Mount[];
   readOnlyRootFS: boolean;
+  /** host path of the app's sd_notify socket (stage1/notify.ts), bound in at APP_NOTIFY_SOCKET */
+  notifySocket?: string;
 }
 
 /** The built-in stage1 flavors: rkt's default (coreos/nspawn-like) and fly (chroot in host namespaces). */
@@ -60,6 +62,14 @@ export const DEFAULT_HOSTS = "127.0.0.1\tlocalhost localhost.localdomain localho
  */
 function podRunDir(podDir: string): string {
   return join(podDir, "stage1", "rootfs", "rkt", "run");
+}
+
+/** Where an app whose image supports sd_notify finds its socket (NOTIFY_SOCKET in its environment). */
+export const APP_NOTIFY_SOCKET = "/run/systemd/notify";
+
+/** The host directory of the apps' sd_notify sockets (stage1/notify.ts), each named as its app. */
+export function notifySocketDir(podDir: string): string {
+  return join(podDir, "stage1", "rootfs", "rkt", "notify");
 }
 
 /** stage1/rootfs/etc/<name>: the DNS files stage0 writes (core/stage0/run.ts writeDnsFiles). */
@@ -259,6 +269,7 @@ export function planPodMounts(input: PodMountInput): SetupOp[] {
     ops.push(...planKernelFs(input, root, vols), ...planEtc(root, input));
     // volumes are recursive binds by default, except in fly (layout.md §4)
     for (const v of vols) ops.push(...planVolume(input.podDir, root, v, seen, input.flavor !== "fly", input.idShift ?? 0));
+    if (app.notifySocket) ops.push({ op: "touch", path: resolveInRoot(root, APP_NOTIFY_SOCKET) }, ...bind(app.notifySocket, resolveInRoot(root, APP_NOTIFY_SOCKET), false, false));
     if (app.readOnlyRootFS) ops.push({ op: "mount", target: root, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
   }
   return ops;

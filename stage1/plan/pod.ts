@@ -17,7 +17,7 @@ import { appEnvironment, metadataEnv } from "./env.ts";
 import { appIsolation, isolationWrites, type AppIsolation } from "./isolators.ts";
 import { FLY_IMAGE_NAME, stage1ImageName } from "../../core/stage0/stage1-image.ts";
 import { appDeviceRules } from "./devices.ts";
-import { planPodMounts, type AppMountInput, type Flavor } from "./mounts.ts";
+import { APP_NOTIFY_SOCKET, notifySocketDir, planPodMounts, type AppMountInput, type Flavor } from "./mounts.ts";
 import { resolveCredentials } from "./user.ts";
 
 /** Host path of app `name`'s rootfs inside pod directory `podDir` (layout.md §2). */
@@ -107,6 +107,7 @@ export function planPod(
   host: HostIsolation,
   console = "/dev/null",
   flavor: Flavor = "coreos",
+  notifying: readonly string[] = [],
 ): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[]; cgroups?: CgroupPlan } {
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
   const fly = flavor === "fly";
@@ -117,13 +118,15 @@ export function planPod(
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
   const mds = metadataEnv(args.mdsToken, net);
-  const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive, mds) }));
+  const notifyEnv = (app: string): Record<string, string> => (notifying.includes(app) ? { NOTIFY_SOCKET: APP_NOTIFY_SOCKET } : {});
+  const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive, { ...mds, ...notifyEnv(ra.name) }) }));
   const mountInputs = manifest.apps.map((ra): AppMountInput => ({
     name: ra.name,
     root: appRootfs(podDir, ra.name),
     mountPoints: ra.app?.mountPoints ?? [],
     mounts: ra.mounts ?? [],
     readOnlyRootFS: !!ra.readOnlyRootFS,
+    notifySocket: notifying.includes(ra.name) ? join(notifySocketDir(podDir), ra.name) : undefined,
   }));
   // rkt's --insecure-options=paths lifts the device restriction with the kernel path restrictions
   const devices = fly || args.disablePaths ? undefined : new Map(mountInputs.map((m) => [m.name, appDeviceRules(m, manifest.volumes, console)]));

@@ -2,7 +2,7 @@
 // skips with the reason; under CI=true as root a missing need fails the file, never skips silently.
 import { existsSync } from "node:fs";
 
-export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay" | "skopeo" | "docker-registry";
+export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay" | "skopeo" | "docker-registry" | "socat";
 
 const TOOL: Record<string, string> = {
   gpg: "/usr/bin/gpg",
@@ -13,6 +13,7 @@ const TOOL: Record<string, string> = {
   bzip2: "/bin/bzip2",
   skopeo: "/usr/bin/skopeo",
   "docker-registry": "/usr/bin/docker-registry",
+  socat: "/usr/bin/socat",
 };
 
 function lacks(need: Need): string | undefined {
