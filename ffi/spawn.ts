@@ -47,6 +47,8 @@ export interface SpawnSpec {
   noNewPrivs?: boolean;
   /** a classic BPF program (struct sock_filter[]) loaded as the seccomp filter right before execve */
   seccomp?: Uint8Array;
+  /** socket activation: fds 3…3+n-1 (systemd's, passed to rkt) stay open, with LISTEN_PID set to the app's pid */
+  listenFds?: number;
 }
 
 /** What the pod's PID 1 needs before it can start apps. */
@@ -196,8 +198,11 @@ function sockFprog(a: Arena, program: Uint8Array | undefined): bigint {
 function encodeSpec(a: Arena, s: SpawnSpec): bigint {
   const flags = (s.nullStdin ? 1 : 0) | (s.newMountNs ? 2 : 0) | (s.keepSession ? 4 : 0) | (s.noNewPrivs ? 8 : 0);
   const writes = s.writes?.length ? a.u64([...s.writes.flatMap((w) => [a.str(w.path), a.str(w.data)]), 0n]) : 0n;
-  return a.u64([a.str(s.path), a.vec(s.argv), a.vec(s.env), a.str(s.root), a.str(s.cwd), a.u32(s.groups),
-    BigInt(s.groups.length), BigInt(s.uid), BigInt(s.gid), BigInt(flags), 0n, writes, s.capDrop ?? 0n, sockFprog(a, s.seccomp)]);
+  // room for the pid that spawn.c writes in once the app's process exists
+  const listenPid = s.listenFds ? a.str(`LISTEN_PID=${" ".repeat(10)}`) : 0n;
+  const env = listenPid ? a.u64([...s.env.filter((e) => !e.startsWith("LISTEN_PID=")).map((e) => a.str(e)), listenPid, 0n]) : a.vec(s.env);
+  return a.u64([a.str(s.path), a.vec(s.argv), env, a.str(s.root), a.str(s.cwd), a.u32(s.groups), BigInt(s.groups.length),
+    BigInt(s.uid), BigInt(s.gid), BigInt(flags), 0n, writes, s.capDrop ?? 0n, sockFprog(a, s.seccomp), BigInt(s.listenFds ?? 0), listenPid]);
 }
 
 /**

@@ -17,6 +17,7 @@ declare -A debs=(
   [docker-registry]=/usr/bin/docker-registry
   [openssl]=/usr/bin/openssl
   [socat]=/usr/bin/socat
+  [systemd]=/usr/bin/systemd-socket-activate
 )
 missing=()
 for pkg in "${!debs[@]}"; do

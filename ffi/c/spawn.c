@@ -11,8 +11,9 @@
  * --private-users: after the setup (as host root) PID 1 unshares a user namespace, then reports ready;
  *   stage1 writes its uid/gid maps before it sends any command, so every app is born in it, mapped.
  * pod_enter() is `rkt enter`: a child joins a pod's namespaces (setns(mnt) needs one thread), forks.
- * Isolators take the ~20 lines above DESIGN.md §3's 150: they act in the app's process between fork and
- * execve, out of JS's reach, on precomputed data (file writes, a capability mask, a BPF program).
+ * Isolators and socket activation take the ~30 lines above DESIGN.md §3's 150: they act in the app's
+ * process between fork and execve, out of JS's reach, on precomputed data (file writes, a capability
+ * mask, a BPF program, the fds to keep and the pid to name in LISTEN_PID).
  */
 typedef unsigned long u64; struct pollfd { int fd; short events, revents; };
 int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
@@ -25,8 +26,9 @@ int chown(const char *, int, int); int sethostname(const char *, u64); int socke
 int setns(int, int); int sigprocmask(int, const u64 *, u64 *); int signalfd(int, const u64 *, int); int poll(struct pollfd *, u64, int);
 void *signal(int, void *); long syscall(long, ...); void *mmap(void *, u64, int, int, int, long);
 int clone(int (*)(void *), void *, int, void *, ...); int capget(void *, void *); int capset(void *, void *); int *__errno_location(void); u64 strlen(const char *); char *strrchr(const char *, int);
+int getpid(void); int fcntl(int, int, ...);
 
-enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID, S_WRITES, S_CAPDROP, S_SECCOMP };
+enum { S_PATH, S_ARGV, S_ENVP, S_ROOT, S_CWD, S_GROUPS, S_NGROUPS, S_UID, S_GID, S_FLAGS, S_PID, S_WRITES, S_CAPDROP, S_SECCOMP, S_LISTEN, S_LISTEN_PID };
 enum { P_NSPECS, P_SPECS, P_CMDFD, P_EVFD, P_CLOSEFD1, P_CLOSEFD2, P_CLONE_FLAGS, P_NOPS, P_OPS, P_HOSTNAME, P_POD_FLAGS };
 enum { POD_LO_UP = 1, POD_KEEP_SESSION = 2 /* --interactive: the app stays on rkt's terminal */, POD_USERNS = 4 };
 enum { OP_MOUNT = 1, OP_MKNOD, OP_SYMLINK, OP_MKDIR, OP_TOUCH, OP_WRITE }; /* op slots: kind, a, b, c, d, e */
@@ -65,6 +67,16 @@ static int drop_caps(u64 drop) {
   return capget(hdr, d) || (d[2] = d[5] = 0, capset(hdr, d));
 }
 
+/* Socket activation: the S_LISTEN sockets systemd passed rkt (fds 3…) stay open across execve, and
+ * the LISTEN_PID=… entry of the environment gets this process's pid in the pod. */
+static void pass_listen_fds(u64 *s) {
+  int i, p = getpid(), n = 0; char d[12], *at = (char *)s[S_LISTEN_PID] + 11 /* after "LISTEN_PID=" */;
+  for (i = 0; i < (int)s[S_LISTEN]; i++) fcntl(3 + i, 2 /* F_SETFD */, 0);
+  do d[n++] = '0' + p % 10; while (p /= 10);
+  while (n) *at++ = d[--n];
+  *at = 0;
+}
+
 /* In the app's child: session, cgroups, mount namespace, root, caps (root keeps its effective ones for
  * seccomp until execve), ids, NNP, seccomp, execve. Never returns. */
 static void start_app(u64 *s, int idx) {
@@ -73,7 +85,8 @@ static void start_app(u64 *s, int idx) {
   prctl(1 /* PR_SET_PDEATHSIG */, 9, 0, 0, 0); /* without a PID namespace (fly) nothing else ends it */
   if (!(s[S_FLAGS] & 4)) setsid(); /* 4: keep rkt's session and terminal (enter, --interactive) */
   if (s[S_FLAGS] & 1) { int fd = open("/dev/null", 2 /* O_RDWR */, 0); if (fd >= 0) dup2(fd, 0); }
-  syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
+  syscall(SYS_close_range, 3 + s[S_LISTEN], ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the event pipe stays usable until exec */);
+  if (s[S_LISTEN]) pass_listen_fds(s);
   if (write_all((u64 *)s[S_WRITES])) step = 8;
   else if ((s[S_FLAGS] & 2) && unshare(0x20000 /* CLONE_NEWNS */)) step = 1;
   else if (chroot((char *)s[S_ROOT])) step = 2;

@@ -33,6 +33,13 @@ function callerTty(): string {
   }
 }
 
+/** The sockets systemd passed this process (sd_listen_fds(3): LISTEN_PID names it); undefined without. */
+function listenFds(): { count: number; names?: string } | undefined {
+  const count = Number(process.env.LISTEN_FDS);
+  if (process.env.LISTEN_PID !== String(process.pid) || !Number.isInteger(count) || count < 1) return undefined;
+  return { count, names: process.env.LISTEN_FDNAMES };
+}
+
 /** This host's cgroups and capabilities, as seen from this process. */
 function hostIsolation(): HostIsolation {
   return { cgroups: hostCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
@@ -50,7 +57,7 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
   const systemd = flavor === "fly" ? undefined : process.env.NOTIFY_SOCKET;
   const sd = systemd ? (require("../notify.ts") as typeof import("../notify.ts")) : undefined;
   const notifying = sd ? manifest.apps.map((a) => a.name).filter((app) => sd.supportsNotify(podDir, app)) : [];
-  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, notifying);
+  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, { notifying, listen: listenFds() });
   mark("stage1 planned");
   // its sockets exist before PID 1 binds them into the apps
   const notifier = sd && systemd ? new sd.PodNotifier(systemd, plan.apps.map((a) => a.main), podDir, notifying) : undefined;

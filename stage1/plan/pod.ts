@@ -48,6 +48,26 @@ function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean, extraEnv
   return { main: { ...base, path: posix.resolve(cwd, exec[0]!), argv: exec, ...creds }, preStart: handler("pre-start"), postStop: handler("post-stop") };
 }
 
+/** What systemd gave a pod it runs as a service (stage1/notify.ts, socket activation). */
+export interface SystemdPod {
+  /** the apps that report READY=1 themselves, each on its own socket */
+  notifying?: readonly string[];
+  /** sockets systemd passed rkt (sd_listen_fds: fds 3…3+count-1) and their LISTEN_FDNAMES */
+  listen?: { count: number; names?: string };
+}
+
+/**
+ * An app with a socket-activated port (appc's `socketActivated`) gets the sockets systemd passed
+ * rkt, as the socket unit rkt's stage1 wrote for it did: at fds 3…, with LISTEN_FDS (and
+ * LISTEN_FDNAMES); spawn.c adds LISTEN_PID once the app's process has its pid.
+ */
+function socketActivated(spec: SpawnSpec, listen: { count: number; names?: string }): SpawnSpec {
+  const env = spec.env.filter((e) => !/^LISTEN_(FDS|PID|FDNAMES)=/.test(e));
+  env.push(`LISTEN_FDS=${listen.count}`);
+  if (listen.names !== undefined) env.push(`LISTEN_FDNAMES=${listen.names}`);
+  return { ...spec, env, listenFds: listen.count };
+}
+
 /** What the host offers isolators: its cgroups (none: no cgroup limits) and capabilities. */
 export interface HostIsolation {
   cgroups?: CgroupManager;
@@ -107,8 +127,9 @@ export function planPod(
   host: HostIsolation,
   console = "/dev/null",
   flavor: Flavor = "coreos",
-  notifying: readonly string[] = [],
+  systemd: SystemdPod = {},
 ): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[]; cgroups?: CgroupPlan } {
+  const notifying = systemd.notifying ?? [];
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
   const fly = flavor === "fly";
   if (fly && manifest.apps.length > 1) throw new RktError("cannot run pod: fly only supports 1 application per pod");
@@ -120,6 +141,7 @@ export function planPod(
   const mds = metadataEnv(args.mdsToken, net);
   const notifyEnv = (app: string): Record<string, string> => (notifying.includes(app) ? { NOTIFY_SOCKET: APP_NOTIFY_SOCKET } : {});
   const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive, { ...mds, ...notifyEnv(ra.name) }) }));
+  if (systemd.listen) for (const p of planned) if (p.ra.app?.ports?.some((port) => port.socketActivated)) p.specs.main = socketActivated(p.specs.main, systemd.listen);
   const mountInputs = manifest.apps.map((ra): AppMountInput => ({
     name: ra.name,
     root: appRootfs(podDir, ra.name),

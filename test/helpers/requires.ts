@@ -2,7 +2,7 @@
 // skips with the reason; under CI=true as root a missing need fails the file, never skips silently.
 import { existsSync } from "node:fs";
 
-export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay" | "skopeo" | "docker-registry" | "socat";
+export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay" | "skopeo" | "docker-registry" | "socat" | "systemd-socket-activate";
 
 const TOOL: Record<string, string> = {
   gpg: "/usr/bin/gpg",
@@ -14,6 +14,7 @@ const TOOL: Record<string, string> = {
   skopeo: "/usr/bin/skopeo",
   "docker-registry": "/usr/bin/docker-registry",
   socat: "/usr/bin/socat",
+  "systemd-socket-activate": "/usr/bin/systemd-socket-activate",
 };
 
 function lacks(need: Need): string | undefined {
