@@ -1,10 +1,11 @@
 // `rkt metadata-service` (rkt/metadata_service.go runMetadataService): the registration API on a unix
 // socket only root on this host can reach, and the appc metadata API on TCP for the pods, sharing
 // one pod registry and one HMAC key. Every request is logged as rkt's logReq did; the caller prints.
-// rkt also accepted its socket from systemd (LISTEN_FDS); Bun cannot serve on an inherited listening
-// descriptor, so that is refused rather than silently ignored.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+// Socket-activated (rkt's rkt-metadata.socket: LISTEN_FDS), the registration API is served on the
+// first socket systemd passed, as rkt's unixListener did.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer, type Server as NetServer } from "node:net";
+import { dirname, join } from "node:path";
 import type { Server } from "bun";
 import { RktError } from "../errors.ts";
 import { PodHmac } from "./hmac.ts";
@@ -46,36 +47,75 @@ function logged(handler: (req: Request) => Promise<Response>, log: (line: string
   };
 }
 
+/** The registration socket systemd passed (fd 3, the first of LISTEN_FDS), as rkt's unixListener; undefined without. */
+function activatedSocket(): number | undefined {
+  const value = process.env.LISTEN_FDS;
+  if (!value) return undefined;
+  const count = Number(value);
+  if (!Number.isInteger(count)) throw new RktError(`Error parsing LISTEN_FDS env var: "${value}" is not a number`);
+  if (count < 1) throw new RktError("LISTEN_FDS < 1");
+  return 3;
+}
+
+/**
+ * Serves `fetch` on the listening unix socket `fd`. Bun.serve takes no inherited descriptor (and
+ * node:http ignores `fd`), so node:net accepts there and relays each connection, byte for byte, to
+ * Bun.serve on a socket in a new 0700 directory beside `socketPath`, which only root reaches.
+ */
+function serveInherited(fd: number, socketPath: string, fetch: (req: Request) => Promise<Response>, log: (line: string) => void) {
+  const dir = mkdtempSync(join(dirname(socketPath), ".activated-"));
+  const inner = Bun.serve({ unix: join(dir, "registration.sock"), fetch });
+  const relay: NetServer = createServer((client) => {
+    const server = createConnection(join(dir, "registration.sock"));
+    client.pipe(server).pipe(client);
+    client.on("error", () => server.destroy());
+    server.on("error", () => client.destroy());
+  });
+  relay.on("error", (e) => log(`cannot serve the registration socket passed by systemd: ${e.message}`));
+  relay.listen({ fd });
+  return {
+    stop() {
+      relay.close();
+      inner.stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts both listeners; throws when either cannot listen (nothing is left listening then). */
 export function startMetadataService(opts: MetadataServiceOptions): MetadataService {
-  if (process.env.LISTEN_FDS) {
-    throw new RktError("cannot use the socket passed by systemd (LISTEN_FDS): socket activation is not supported, start rkt metadata-service as a plain service");
-  }
   const pods = new PodStore();
+  const registration = logged(registrationApi(pods), opts.log);
+  const fd = activatedSocket();
   const dir = dirname(opts.socketPath);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
   } catch (cause) {
     throw new RktError(`cannot create directory "${dir}" for the registration socket`, { cause });
   }
-  let unix: Server<undefined>;
-  try {
-    unix = Bun.serve({ unix: opts.socketPath, fetch: logged(registrationApi(pods), opts.log) });
-  } catch (cause) {
-    throw new RktError(`cannot listen on registration socket "${opts.socketPath}"`, { cause });
+  let unix: { stop(): void };
+  if (fd !== undefined) {
+    unix = serveInherited(fd, opts.socketPath, registration, opts.log);
+  } else {
+    try {
+      const server = Bun.serve({ unix: opts.socketPath, fetch: registration });
+      unix = { stop: () => server.stop(true) };
+    } catch (cause) {
+      throw new RktError(`cannot listen on registration socket "${opts.socketPath}"`, { cause });
+    }
   }
   let tcp: Server<undefined>;
   try {
     tcp = Bun.serve({ port: opts.port, hostname: opts.host, fetch: logged(publicApi(pods, new PodHmac()), opts.log) });
   } catch (cause) {
-    unix.stop(true);
+    unix.stop();
     throw new RktError(`cannot listen on port ${opts.port}`, { cause });
   }
   return {
     port: tcp.port!,
     stop() {
       tcp.stop(true);
-      unix.stop(true);
+      unix.stop();
     },
   };
 }

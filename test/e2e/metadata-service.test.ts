@@ -4,9 +4,9 @@
 // unregisters; without a service, rkt's error. The service listens on a test-chosen loopback port and
 // a socket in the test's directory (core/mds/endpoint.ts's test-only overrides), never /run/rkt.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
@@ -42,12 +42,20 @@ interface Service extends Disposable {
   stop(): Promise<string>;
 }
 
-/** `rkt metadata-service` on a free loopback port and a socket in the test's directory. */
-async function startService(ctx: RktContext): Promise<Service> {
+/**
+ * `rkt metadata-service` on a free loopback port and a socket in the test's directory; `activated`:
+ * behind systemd's own systemd-socket-activate, which owns the socket and starts the service (by
+ * execve, so `proc` becomes it) on the first connection.
+ */
+async function startService(ctx: RktContext, activated = false): Promise<Service> {
   const port = freePort();
   const socket = join(ctx.tmp, "mds", "metadata-svc.sock");
   const env = { RKT_MDS_SOCKET: socket, RKT_MDS_PORT: String(port), RKT_MDS_LISTEN_HOST: "127.0.0.1" };
-  const proc = Bun.spawn(ctx.argv(["metadata-service", `--listen-port=${port}`]), { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" });
+  const service = ctx.argv(["metadata-service", `--listen-port=${port}`]);
+  if (activated) mkdirSync(dirname(socket), { recursive: true });
+  // systemd-socket-activate passes its children only the variables it is given
+  const argv = activated ? ["systemd-socket-activate", `--listen=${socket}`, ...Object.entries(env).map(([k, v]) => `--setenv=${k}=${v}`), ...service] : service;
+  const proc = Bun.spawn(argv, { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" });
   for (let i = 0; i < 100 && !existsSync(socket); i++) await Bun.sleep(20);
   expect(existsSync(socket)).toBe(true);
   const stop = async () => {
@@ -164,6 +172,21 @@ Make sure metadata service is currently running or use
     expect(r.stderr).toContain("--mds-register flag does not work with --net=none. Please use 'host', 'default' or an equivalent network");
     expect(podsIn(ctx, "prepare")).toEqual([]);
   });
+
+  test("socket-activated (rkt-metadata.socket): pods register through the socket systemd passed", async () => {
+    if (requires("systemd-socket-activate")) return;
+    using ctx = rktContext();
+    using svc = await startService(ctx, true);
+    const r = ctx.rkt(["--insecure-options=image", "run", "--mds-register", "--net=host", aci, "--exec=/bin/sh", "--", "-c", "wget -qO- $AC_METADATA_URL/acMetadata/v1/pod/uuid"], { env: svc.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ctx.rkt(["gc", "--grace-period=0s"], { env: svc.env }).code).toBe(0);
+    const log = await svc.stop();
+    expect(log).toContain(`PUT /pods/${r.stdout}/mds-client - 200`);
+    expect(log).toContain(`DELETE /pods/${r.stdout} - 200`);
+    // the relay's private socket went with the service; systemd's own stays systemd's
+    expect(readdirSync(dirname(svc.env.RKT_MDS_SOCKET!))).toEqual(["metadata-svc.sock"]);
+  }, 30_000);
 
   test("help lists the command and its flag", () => {
     using ctx = rktContext();
