@@ -9,6 +9,8 @@ import { planPodMounts, resolveAppMounts } from "./mounts.ts";
 import { parseNetworks, supportedNetworkMode } from "../../core/networks.ts";
 import { resolveInRoot } from "./rootpath.ts";
 import { resolveCredentials } from "./user.ts";
+import { lowerOomScoresForUserns } from "./pod.ts";
+import type { AppIsolation } from "./isolators.ts";
 
 const tmp: string[] = [];
 function rootfs(): string {
@@ -96,5 +98,23 @@ describe("mount plan", () => {
     expect(ops).toContainEqual({ op: "mount", source: "/pod/stage1/rootfs/rkt/run/etc/hosts-fallback", target: join(r, "etc/hosts"), flags: MS.MS_BIND });
     expect(ops).toContainEqual({ op: "symlink", target: "../proc/self/mounts", path: join(r, "etc/mtab") });
     expect(ops.at(-1)).toEqual({ op: "mount", target: r, flags: MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY });
+  });
+});
+
+describe("oom scores under --private-users", () => {
+  const own = Number(require("node:fs").readFileSync("/proc/self/oom_score_adj", "utf8"));
+  const apps = (...scores: (number | undefined)[]) =>
+    new Map(scores.map((oomScoreAdj, i): [string, AppIsolation] => [`app${i}`, { resources: {}, oomScoreAdj, capDrop: 0n, noNewPrivs: false }]));
+
+  test("PID 1 goes down to the lowest score asked for; apps without one return to rkt's", () => {
+    const isolation = apps(own - 500, undefined, own + 100, own - 20);
+    expect(lowerOomScoresForUserns(isolation)).toBe(own - 500);
+    expect([...isolation.values()].map((i) => i.oomScoreAdj)).toEqual([own - 500, own, own + 100, own - 20]);
+  });
+
+  test("nothing to do when no app asks for less than rkt's own score", () => {
+    const isolation = apps(undefined, own + 1, own);
+    expect(lowerOomScoresForUserns(isolation)).toBeUndefined();
+    expect([...isolation.values()].map((i) => i.oomScoreAdj)).toEqual([undefined, own + 1, own]);
   });
 });

@@ -2,6 +2,7 @@
 // need: namespaces, the setup plan, the cgroup plan, the spec table (apps and their event handlers,
 // with the app's isolators). Reads the app rootfs (users, groups, symlinks) but changes nothing:
 // stage1 applies the cgroup plan, the PID 1 shim the rest.
+import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { DeviceRule } from "../../core/cgroups/devices.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
@@ -78,8 +79,23 @@ export interface HostIsolation {
 }
 
 /**
+ * --private-users: apps are born in a user namespace, where lowering oom_score_adj is refused. While
+ * still host root, PID 1 lowers its own to the lowest an app asks for (a setup op), which lets its
+ * children go down to that (the kernel's oom_score_adj_min); the apps that ask for nothing return to
+ * rkt's own score. Returns that lowest score, or undefined when no app asks for less than rkt's.
+ */
+export function lowerOomScoresForUserns(isolation: Map<string, AppIsolation>): number | undefined {
+  const own = Number(readFileSync("/proc/self/oom_score_adj", "utf8"));
+  const lowest = Math.min(...[...isolation.values()].map((i) => i.oomScoreAdj ?? own));
+  if (lowest >= own) return undefined;
+  for (const iso of isolation.values()) iso.oomScoreAdj ??= own;
+  return lowest;
+}
+
+/**
  * Applies every app's isolators to its specs (the handlers share the app's cgroup and sandbox, as
- * ExecStartPre= shares a systemd unit's) and plans the pod's cgroups.
+ * ExecStartPre= shares a systemd unit's) and plans the pod's cgroups; `podOom` is what PID 1's own
+ * oom_score_adj must be lowered to first (lowerOomScoresForUserns).
  */
 function isolate(
   uuid: string,
@@ -87,9 +103,10 @@ function isolate(
   args: RunArgs,
   host: HostIsolation,
   devices: ReadonlyMap<string, readonly DeviceRule[]> | undefined,
-): CgroupPlan | undefined {
+): { cgroups?: CgroupPlan; podOom?: number } {
   const opts = { disableCapabilities: args.disableCapabilities, disableSeccomp: args.disableSeccomp, lastCap: host.lastCap, arch: host.arch };
   const isolation = new Map<string, AppIsolation>(apps.map(({ ra, specs }) => [ra.name, appIsolation(ra.name, ra.app?.isolators, specs.main.uid, opts)]));
+  const podOom = args.privateUsers ? lowerOomScoresForUserns(isolation) : undefined;
   const cgroups = host.cgroups?.planPod(uuid, apps.map(({ ra }) => ({ name: ra.name, resources: isolation.get(ra.name)!.resources, devices: devices?.get(ra.name) })));
   for (const c of new Set(cgroups?.unsupported)) warn(`resource/${c} isolator set but support disabled in the kernel, skipping`);
   for (const { ra, specs } of apps) {
@@ -97,7 +114,7 @@ function isolate(
     const extra = { writes: isolationWrites(cgroups?.joins[ra.name] ?? [], iso.oomScoreAdj), capDrop: iso.capDrop, noNewPrivs: iso.noNewPrivs, seccomp: iso.seccomp };
     for (const s of [specs.preStart, specs.main, specs.postStop]) if (s) Object.assign(s, extra);
   }
-  return cgroups;
+  return { cgroups, podOom };
 }
 
 /**
@@ -153,7 +170,7 @@ export function planPod(
   // rkt's --insecure-options=paths lifts the device restriction with the kernel path restrictions
   const devices = fly || args.disablePaths ? undefined : new Map(mountInputs.map((m) => [m.name, appDeviceRules(m, manifest.volumes, console)]));
   // fly, as rkt's, runs its app with rkt's own privileges (so no user namespace) and no cgroups of its own
-  const cgroups = fly ? undefined : isolate(args.uuid, planned, args, host, devices);
+  const { cgroups, podOom } = fly ? {} : isolate(args.uuid, planned, args, host, devices);
   const idMap = fly ? undefined : args.privateUsers;
   const apps = planned.map(({ ra, specs: s }): AppSpecs => {
     const preStart = add(s.preStart);
@@ -171,6 +188,7 @@ export function planPod(
     idShift: idMap?.shift ?? 0,
     apps: mountInputs,
   });
+  if (podOom !== undefined) ops.push({ op: "write", path: "/proc/self/oom_score_adj", content: String(podOom), mode: 0o644 });
   let cloneFlags = fly ? CLONE.CLONE_NEWNS : CLONE.CLONE_NEWPID | CLONE.CLONE_NEWNS | CLONE.CLONE_NEWUTS;
   if (!fly && args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
   if (net === "none") cloneFlags |= CLONE.CLONE_NEWNET;
