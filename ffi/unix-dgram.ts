@@ -9,7 +9,7 @@ import { SyscallError } from "./errors.ts";
 /** struct sockaddr_un for `path`; a leading "@" names an abstract socket, as systemd writes it. */
 function sockaddr(path: string, syscall: string): Uint8Array {
   const name = Buffer.from(path.startsWith("@") ? `\0${path.slice(1)}` : path);
-  if (name.length > 107) throw new SyscallError({ syscall, errno: 36, path });
+  if (name.length > 107) throw new SyscallError({ syscall, errno: 36 /* ENAMETOOLONG */, path });
   const addr = new Uint8Array(2 + name.length + (path.startsWith("@") ? 0 : 1));
   addr[0] = AF_UNIX;
   addr.set(name, 2);

@@ -38,19 +38,32 @@ export class PodNotifier {
 
   /** Spec `idx` has started. */
   started(idx: number): void {
-    if (this.unstarted.delete(idx)) this.maybeReady();
+    if (this.unstarted.delete(idx)) this.guarded(() => this.maybeReady());
   }
 
   private poll(): void {
-    for (const [app, fd] of this.waiting) {
-      for (let msg = receiveDgram(fd); msg !== undefined; msg = receiveDgram(fd)) {
-        if (msg.split("\n").includes("READY=1")) {
-          this.release(app);
-          break;
+    this.guarded(() => {
+      for (const [app, fd] of this.waiting) {
+        for (let msg = receiveDgram(fd); msg !== undefined; msg = receiveDgram(fd)) {
+          if (msg.split("\n").includes("READY=1")) {
+            this.release(app);
+            break;
+          }
         }
       }
+      this.maybeReady();
+    });
+  }
+
+  /** Runs `fn`; a failure ends the notifications with a message, never the pod. */
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.stop();
+      this.sent = true;
+      process.stderr.write(`stage1: cannot tell systemd the pod is ready: ${e instanceof Error ? e.message : String(e)}\n`);
     }
-    this.maybeReady();
   }
 
   private release(app: string): void {

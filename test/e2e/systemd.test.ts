@@ -149,6 +149,14 @@ describe.skipIf(!!requires("root", "busybox", "gcc", "socat"))("rkt run under sy
     }
   });
 
+  test("a NOTIFY_SOCKET nobody listens on costs the pod nothing but a message", () => {
+    using ctx = rktContext("rkt-notify");
+    const r = ctx.rkt(["--insecure-options=image", "run", "--net=host", plain, "--exec=/bin/sh", "--", "-c", "echo ran"], { env: { NOTIFY_SOCKET: join(ctx.tmp, "absent") } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("ran\n");
+    expect(r.stderr).toContain(`stage1: cannot tell systemd the pod is ready: sendto ${join(ctx.tmp, "absent")}: ENOENT`);
+  });
+
   test("without NOTIFY_SOCKET no app gets one, annotated or not", async () => {
     using ctx = rktContext("rkt-notify");
     const r = ctx.rkt(["--insecure-options=image", "run", "--net=host", notifying, "--exec=/bin/sh", "--", "-c", "env; ls /run/systemd/notify 2>&1"]);
