@@ -59,8 +59,8 @@ export interface SystemdPod {
 
 /**
  * An app with a socket-activated port (appc's `socketActivated`) gets the sockets systemd passed
- * rkt, as the socket unit rkt's stage1 wrote for it did: at fds 3…, with LISTEN_FDS (and
- * LISTEN_FDNAMES); spawn.c adds LISTEN_PID once the app's process has its pid.
+ * rkt at fds 3…, with LISTEN_FDS (and LISTEN_FDNAMES), as sd_listen_fds(3) expects them; spawn.c
+ * adds LISTEN_PID once the app's process has its pid.
  */
 function socketActivated(spec: SpawnSpec, listen: { count: number; names?: string }): SpawnSpec {
   const env = spec.env.filter((e) => !/^LISTEN_(FDS|PID|FDNAMES)=/.test(e));
