@@ -14,7 +14,8 @@ import { loadShim } from "./shim.ts";
 /** One step of the pod's setup, done by its PID 1 inside the new namespaces, in order. */
 export type SetupOp =
   | { op: "mount"; source?: string; target: string; fstype?: string; flags: number; data?: string }
-  | { op: "mknod"; path: string; mode: number; major: number; minor: number }
+  /** `hostNode`: bound over an empty file instead where mknod is refused (rkt inside a container) */
+  | { op: "mknod"; path: string; mode: number; major: number; minor: number; hostNode?: string }
   | { op: "symlink"; target: string; path: string }
   | { op: "mkdir"; path: string; mode: number; uid?: number; gid?: number }
   | { op: "touch"; path: string }
@@ -118,7 +119,7 @@ function encodeOp(a: Arena, o: SetupOp): bigint[] {
       case "mount":
         return [a.str(o.source), a.str(o.target), a.str(o.fstype), n(o.flags), a.str(o.data)];
       case "mknod":
-        return [a.str(o.path), n(o.major), n(o.minor), n(o.mode), 0n];
+        return [a.str(o.path), n(o.major), n(o.minor), n(o.mode), a.str(o.hostNode)];
       case "symlink":
         return [a.str(o.target), a.str(o.path), 0n, 0n, 0n];
       case "mkdir":

@@ -107,7 +107,7 @@ function planDev(dev: string, console: string): SetupOp[] {
   return [
     { op: "mkdir", path: dev, mode: 0o755 },
     { op: "mount", source: "tmpfs", target: dev, fstype: "tmpfs", flags: MS_NOSUID | MS_STRICTATIME, data: "mode=755,size=65536k" },
-    ...DEVICES.map(([name, major, minor]): SetupOp => ({ op: "mknod", path: join(dev, name), mode: S_IFCHR | 0o666, major, minor })),
+    ...DEVICES.map(([name, major, minor]): SetupOp => ({ op: "mknod", path: join(dev, name), mode: S_IFCHR | 0o666, major, minor, hostNode: `/dev/${name}` })),
     { op: "mkdir", path: join(dev, "pts"), mode: 0o755 },
     { op: "mount", source: "devpts", target: join(dev, "pts"), fstype: "devpts", flags: MS_NOSUID | MS_NOEXEC, data: "newinstance,ptmxmode=0666,mode=0620" },
     { op: "mkdir", path: join(dev, "shm"), mode: 0o1777 },

@@ -3,7 +3,7 @@
 // the compiled binary, asserted from inside the pod (/proc/self/status, /proc/self/cgroup) and from
 // the host (the cgroup files the app was put in).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { capabilityNumber, RKT_DEFAULT_CAPABILITIES } from "../../stage1/isolators/capabilities.ts";
@@ -245,6 +245,26 @@ describe.skipIf(!!requires("root", "busybox") || !V1)("cgroups (rkt_app_isolator
       expect(podCgroups(uuid)).toEqual([]);
     }
   }, 30_000);
+});
+
+describe.skipIf(!!requires("root", "busybox") || !V1)("rkt inside a container (a device cgroup of its own, no mknod)", () => {
+  test("the pod's /dev gets the host's nodes bound in where mknod is refused, as nspawn does; the grants its cgroup lacks are skipped", () => {
+    using ctx = rktContext();
+    const cg = `/sys/fs/cgroup/devices/rkt-e2e-${process.pid}`;
+    mkdirSync(cg);
+    try {
+      writeFileSync(`${cg}/devices.deny`, "a");
+      for (const rule of ["c 1:3 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 136:* rw", "c 5:2 rw"]) writeFileSync(`${cg}/devices.allow`, rule);
+      const script = "echo x > /dev/null && echo null: usable; head -c 1 /dev/zero >/dev/null 2>&1 || echo zero: denied; stat -c '%t:%T' /dev/zero";
+      const argv = ctx.argv(["--insecure-options=image", "run", "--net=host", ...sh(aci, script)]);
+      const p = Bun.spawnSync(["sh", "-c", `echo $$ > ${cg}/cgroup.procs && exec "$@"`, "sh", ...argv], { stdout: "pipe", stderr: "pipe" });
+      expect(p.stderr.toString()).not.toContain("cannot set up pod");
+      expect(p.stdout.toString()).toBe("null: usable\nzero: denied\n1:5\n");
+    } finally {
+      ctx.rkt(["gc", "--grace-period=0s"]);
+      rmdirSync(cg);
+    }
+  });
 });
 
 describe.skipIf(!!requires("root", "busybox") || !existsSync("/sys/fs/cgroup/unified/cgroup.procs"))("cgroup v2", () => {
