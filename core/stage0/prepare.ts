@@ -14,7 +14,7 @@ import { createPod, type LockedPod } from "../pods/lifecycle.ts";
 import { parsePodManifest, type PodManifest } from "../schema/pod-manifest.ts";
 import { ImageStore } from "../store/store.ts";
 import { generatePodManifest, type AppOptions, type PodOptions, type ResolvedImage } from "./manifest.ts";
-import { copyRootfs, overlaySupported } from "./rootfs.ts";
+import { copyRootfs, overlayUnsupported } from "./rootfs.ts";
 import { checkRunOptions, type RunOptions } from "./run.ts";
 import type { Stage1Location } from "./stage1-image.ts";
 import { writePodStage1 } from "./stage1-pod.ts";
@@ -82,15 +82,17 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
   if (run) checkRunOptions(run, "builtin" in stage1 ? stage1.builtin : undefined);
   // only pods with private users load their module
   const userns = opts.privateUsers && (await import("./userns.ts"));
-  userns?.checkPrivateUsersOverlay(!opts.noOverlay && overlaySupported());
+  // as rkt's: where overlayfs cannot work, pods get copies, with a warning
+  const noOverlay = opts.noOverlay ? undefined : overlayUnsupported(g.dir);
+  if (noOverlay) warn(`disabling overlay support: "${noOverlay}"`);
+  const overlay = !opts.noOverlay && !noOverlay;
+  userns?.checkPrivateUsersOverlay(overlay);
   // image gc takes this lock exclusively: no tree can vanish while a pod is being prepared
   using _prepare = await lock(paths.prepareLock, { shared: true, create: true });
   const pod = createPod(paths);
   mark("pod created");
   try {
     if (opts.uuidFileSave) writeFileSync(opts.uuidFileSave, pod.uuid);
-    const overlay = !opts.noOverlay && overlaySupported();
-    if (!opts.noOverlay && !overlay) warn("overlayfs is not available: copying the images' rootfs instead");
     writePodStage1(pod.path, stage1, overlay);
     manifest.apps.forEach((ra, i) => {
       const img = images[i]!;

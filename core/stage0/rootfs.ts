@@ -1,7 +1,7 @@
 // An app's rootfs in the pod directory (layout.md §2): overlayfs with the tree store's rendered
 // rootfs as lower layer and upper/work dirs in the pod (mounted in the host's mount namespace, so
-// gc unmounts it), or a copy with --no-overlay or when the kernel has no overlayfs.
-import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+// gc unmounts it), or a copy with --no-overlay or where overlayfs cannot be used (overlayUnsupported).
+import { chmodSync, existsSync, mkdirSync, readFileSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { mount } from "../../ffi/mount.ts";
 import { RktError } from "../errors.ts";
@@ -13,6 +13,19 @@ export function overlaySupported(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Filesystems (statfs f_type) that overlayfs refuses as upper layer: rkt's PathSupportsOverlay
+ * list, and overlayfs itself, where rkt runs inside a container (users.md #5).
+ */
+const NO_OVERLAY_UPPER: Readonly<Record<number, string>> = { 0x794c7630: "overlay", 0x61756673: "aufs", 0x2fc12fc1: "zfs" };
+
+/** Why pods in data directory `dir` cannot have overlay rootfs (rkt's ErrOverlayUnsupported texts); undefined when they can. */
+export function overlayUnsupported(dir: string): string | undefined {
+  if (!overlaySupported()) return "overlay entry not present in /proc/filesystems";
+  const fs = NO_OVERLAY_UPPER[statfsSync(dir).type];
+  return fs === undefined ? undefined : `unsupported filesystem: ${fs}`;
 }
 
 /** Escapes a path for overlay's mount options, where ",", ":" and "\" separate (OverlayMount test). */

@@ -176,6 +176,24 @@ describe.skipIf(!!requires("root", "busybox"))("rkt run", () => {
     expect(readFileSync("/proc/self/mounts", "utf8")).not.toContain(ctx.dir);
     expect(ctx.rkt(["list", "--no-legend"]).stdout).toBe("");
   });
+
+  test("a data directory on overlayfs (rkt inside a container) gets copies, with rkt's warning", () => {
+    using ctx = rktContext();
+    const layers = ["lower", "upper", "work", "data"].map((d) => join(ctx.tmp, "ovl", d));
+    for (const d of layers) mkdirSync(d, { recursive: true });
+    const [lower, upper, work, data] = layers as [string, string, string, string];
+    const m = Bun.spawnSync(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${work}`, data], { stderr: "pipe" });
+    expect(m.stderr.toString()).toBe("");
+    try {
+      // a later --dir wins over the context's
+      const r = ctx.rkt([`--dir=${data}/rkt`, "--insecure-options=image", "run", "--net=host", aci, "--exec=/bin/sh", "--", "-c", "echo ran"]);
+      expect(r.stderr).toContain('disabling overlay support: "unsupported filesystem: overlay"');
+      expect(r.stdout).toBe("ran\n");
+      expect(ctx.rkt([`--dir=${data}/rkt`, "gc", "--grace-period=0s"]).code).toBe(0);
+    } finally {
+      Bun.spawnSync(["umount", data]);
+    }
+  });
 });
 
 describe.skipIf(!!requires("root", "busybox"))("the fly flavor", () => {
