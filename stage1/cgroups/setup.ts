@@ -46,7 +46,9 @@ export function createCgroups(plan: CgroupPlan): void {
     try {
       mkdirSync(dir);
     } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST") throw new RktError(`cannot create cgroup "${dir}"`, { cause: e });
+      const code = (e as { code?: string }).code;
+      if (code === "EROFS") throw new RktError(`cannot create cgroup "${dir}": the cgroup filesystem is read-only here (inside a container, rkt needs it writable)`);
+      if (code !== "EEXIST") throw new RktError(`cannot create cgroup "${dir}"`, { cause: e });
     }
   }
   for (const w of plan.writes) {

@@ -1,7 +1,7 @@
 // Removes a pod's cgroups, deepest first: when the pod ends, and in stage1 gc (so rkt gc and rkt rm)
 // for a pod whose stage1 was killed. rmdir(2) of a cgroup fails with EBUSY while a process is left
 // in it: that one is killed, and the rmdir retried until the kernel has reaped it.
-import { readFileSync, rmdirSync } from "node:fs";
+import { existsSync, readFileSync, rmdirSync } from "node:fs";
 import { RktError } from "../../core/errors.ts";
 import { readPodCgroups } from "../../core/cgroups/pod.ts";
 import { SIG } from "../../ffi/constants.ts";
@@ -26,7 +26,8 @@ function remove(dir: string): void {
       return rmdirSync(dir);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === "ENOENT") return;
+      // a read-only cgroup filesystem answers EROFS even for what is not there (never made)
+      if (code === "ENOENT" || (code === "EROFS" && !existsSync(dir))) return;
       if (code !== "EBUSY" || i >= RETRIES) throw new RktError(`cannot remove cgroup "${dir}"`, { cause: e });
       killAll(dir);
       Bun.sleepSync(RETRY_MS);

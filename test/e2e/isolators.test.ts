@@ -267,6 +267,21 @@ describe.skipIf(!!requires("root", "busybox") || !V1)("rkt inside a container (a
   });
 });
 
+describe.skipIf(!!requires("root", "busybox") || !V1)("rkt inside a container with read-only cgroups", () => {
+  test("the pod is refused with one clear error, and gc collects it", () => {
+    using ctx = rktContext();
+    const argv = ctx.argv(["--insecure-options=image", "run", "--net=host", ...sh(aci, "echo ran")]);
+    const ro = 'for d in /sys/fs/cgroup/*/; do mount -o bind,ro "$d" "$d"; done; exec "$@"';
+    const p = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", ro, "sh", ...argv], { stdout: "pipe", stderr: "pipe" });
+    expect(p.exitCode).toBe(254);
+    expect(p.stdout.toString()).toBe("");
+    const errors = p.stderr.toString().split("\n").filter((l) => l.startsWith("rkt: cannot") || l.startsWith("stage1:"));
+    expect(errors).toEqual([expect.stringMatching(/^rkt: cannot create cgroup ".*": the cgroup filesystem is read-only here \(inside a container, rkt needs it writable\)$/)]);
+    expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+    expect(ctx.rkt(["list", "--no-legend"]).stdout).toBe("");
+  });
+});
+
 describe.skipIf(!!requires("root", "busybox") || !existsSync("/sys/fs/cgroup/unified/cgroup.procs"))("cgroup v2", () => {
   /** Runs rkt with the hybrid host's unified hierarchy as the only one, in a private mount namespace. */
   function inCgroup2(argv: string[]) {
