@@ -21,24 +21,24 @@ export function supportsNotify(podDir: string, app: string): boolean {
 
 /** Tells systemd (at `hostSocket`) READY=1 when the pod is up; see the file comment. */
 export class PodNotifier {
-  private readonly unstarted: Set<number>;
+  private appsStarted = false;
   /** app → its socket, until the app has said READY=1 */
   private readonly waiting = new Map<string, number>();
   private timer: Timer | undefined;
   private sent = false;
 
-  /** `mains`: the spec indexes of the apps' main processes; `notifying`: the apps that say READY=1. */
-  constructor(private readonly hostSocket: string, mains: readonly number[], podDir: string, notifying: readonly string[]) {
-    this.unstarted = new Set(mains);
+  /** `notifying`: the apps that say READY=1 themselves. */
+  constructor(private readonly hostSocket: string, podDir: string, notifying: readonly string[]) {
     const dir = notifySocketDir(podDir);
     if (notifying.length) mkdirSync(dir, { recursive: true });
     for (const app of notifying) this.waiting.set(app, listenDgram(dir, app));
     if (this.waiting.size) this.timer = setInterval(() => this.poll(), POLL_MS);
   }
 
-  /** Spec `idx` has started. */
-  started(idx: number): void {
-    if (this.unstarted.delete(idx)) this.guarded(() => this.maybeReady());
+  /** Every app's main process has started. */
+  started(): void {
+    this.appsStarted = true;
+    this.guarded(() => this.maybeReady());
   }
 
   private poll(): void {
@@ -74,7 +74,7 @@ export class PodNotifier {
   }
 
   private maybeReady(): void {
-    if (this.sent || this.unstarted.size || this.waiting.size) return;
+    if (this.sent || !this.appsStarted || this.waiting.size) return;
     this.sent = true;
     this.stop();
     sendDgram(this.hostSocket, "READY=1\nSTATUS=pod running\n");

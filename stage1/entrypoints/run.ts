@@ -60,7 +60,7 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
   const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, { notifying, listen: listenFds() });
   mark("stage1 planned");
   // its sockets exist before PID 1 binds them into the apps
-  const notifier = sd && systemd ? new sd.PodNotifier(systemd, plan.apps.map((a) => a.main), podDir, notifying) : undefined;
+  const notifier = sd && systemd ? new sd.PodNotifier(systemd, podDir, notifying) : undefined;
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   if (plan.cgroups) recordCgroupPlan(podDir, plan.cgroups);
   const pod = startPod(plan.setup, plan.specs);
@@ -117,6 +117,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
   const forward = (sig: (typeof FORWARDED)[number]) => (interactive && sig === "SIGINT") || kill(pod.pid, SIG[sig]);
   for (const sig of FORWARDED) process.on(sig, forward);
   let setupFailed = false;
+  const unstarted = new Set(apps.map((a) => a.main));
   try {
     sup.begin();
     // This process stays for the pod's lifetime: once the pod has run a moment (a pod that ends
@@ -128,8 +129,11 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
       if (events.length === 0) break;
       for (const ev of events) {
         mark(`event ${ev.kind}`);
-        if (ev.kind === "ready") symlinkSync("ready", join(podDir, "stage1", "rootfs", "rkt", "supervisor-status"));
-        if (ev.kind === "started") notifier?.started(ev.idx);
+        // ready once every app's main process runs: `rkt status --wait-ready`, and systemd's READY=1
+        if (ev.kind === "started" && unstarted.delete(ev.idx) && unstarted.size === 0) {
+          symlinkSync("ready", join(podDir, "stage1", "rootfs", "rkt", "supervisor-status"));
+          notifier?.started();
+        }
         if (ev.kind === "setup-failed") {
           process.stderr.write(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
           setupFailed = true;

@@ -2,7 +2,7 @@
 // status, stop, rm, gc, pid_file), plus supervision: orphans reaped, SIGTERM-proof apps killed
 // after the grace period, many pods at once, and no mount left behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rktContext, type RktContext } from "../helpers/context.ts";
@@ -126,6 +126,25 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
     expect(r.stdout).toContain("state=exited");
     expect(r.stdout).toContain("app-busybox=2");
     await proc.exited;
+  }, 20_000);
+
+  test("status --wait-ready waits until the apps run, after their pre-start handlers", async () => {
+    using ctx = rktContext();
+    const slow = join(ctx.tmp, "slow-start.aci");
+    await busyboxAci(slow, { name: "example.com/slow-start", app: { exec: ["/bin/sleep", "30"], eventHandlers: [{ name: "pre-start", exec: ["/bin/sleep", "1"] }] } });
+    const uuidFile = join(ctx.tmp, "uuid");
+    const proc = Bun.spawn(ctx.argv(["--insecure-options=image", "run", "--net=host", `--uuid-file-save=${uuidFile}`, slow]), { stdout: "ignore", stderr: "ignore" });
+    try {
+      for (let i = 0; i < 200 && !existsSync(uuidFile); i++) await Bun.sleep(10);
+      const started = performance.now();
+      const r = ctx.rkt(["status", "--wait-ready=10s", readFileSync(uuidFile, "utf8")]);
+      expect(r.stdout).toStartWith("state=running");
+      // the pod's PID 1 is set up at once; its app only once the 1 s handler has run
+      expect(performance.now() - started).toBeGreaterThan(800);
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
   }, 20_000);
 
   test("orphans of a double-forking app leave no zombie", async () => {
