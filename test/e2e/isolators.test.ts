@@ -3,7 +3,7 @@
 // the compiled binary, asserted from inside the pod (/proc/self/status, /proc/self/cgroup) and from
 // the host (the cgroup files the app was put in).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { capabilityNumber, RKT_DEFAULT_CAPABILITIES } from "../../stage1/isolators/capabilities.ts";
@@ -16,11 +16,30 @@ let aci: string;
 /** an image whose manifest retains CAP_MKNOD, sets NNP, oom 250, 1 GiB of memory and a seccomp remove set */
 let isolated: string;
 
+/** Opens a new pseudo terminal pair, as a terminal emulator or `rkt enter` does: devpts's ptmx (5:2) and a pts (136:*). */
+const PTY_PROBE = `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  if (m < 0 || grantpt(m) || unlockpt(m)) { perror("/dev/ptmx"); return 1; }
+  if (open(ptsname(m), O_RDWR | O_NOCTTY) < 0) { perror(ptsname(m)); return 2; }
+  puts("pty: usable");
+  return 0;
+}
+`;
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "rkt-e2e-isolators-"));
   aci = join(dir, "busybox.aci");
   isolated = join(dir, "isolated.aci");
-  await busyboxAci(aci);
+  if (!requires("gcc")) {
+    writeFileSync(join(dir, "pty.c"), PTY_PROBE);
+    const cc = Bun.spawnSync(["gcc", "-static", "-O2", "-o", join(dir, "pty"), join(dir, "pty.c")], { stderr: "pipe" });
+    if (cc.exitCode !== 0) throw new Error(`gcc: ${cc.stderr}`);
+  }
+  await busyboxAci(aci, {}, { customize: (rootfs) => existsSync(join(dir, "pty")) && copyFileSync(join(dir, "pty"), join(rootfs, "bin", "pty")) });
   await busyboxAci(isolated, {
     name: "example.com/isolated",
     app: {
@@ -56,9 +75,9 @@ const CAPS = "grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/self/status";
 
 /** rkt's TestDevices probes: mknod of /dev/null's device, of the old ptmx and of loop-control; the pseudo devices in use. */
 const mknod = (name: string, major: number, minor: number) => `mknod /${name} c ${major} ${minor} && echo "${name}: succeed" || echo "${name}: fail"`;
-const DEVICE_SCRIPT = [mknod("null", 1, 3), mknod("ptmx", 5, 2), mknod("loop-control", 10, 237), "echo x > /dev/null && head -c 1 /dev/urandom >/dev/null && exec 3<>/dev/ptmx && echo pseudo: usable"].join("; ");
-const DEVICES_CLOSED = "null: succeed\nptmx: fail\nloop-control: fail\npseudo: usable\n";
-const DEVICES_OPEN = "null: succeed\nptmx: succeed\nloop-control: succeed\npseudo: usable\n";
+const DEVICE_SCRIPT = [mknod("null", 1, 3), mknod("ptmx", 5, 2), mknod("loop-control", 10, 237), "echo x > /dev/null && head -c 1 /dev/urandom >/dev/null && echo pseudo: usable", "/bin/pty"].join("; ");
+const DEVICES_CLOSED = "null: succeed\nptmx: fail\nloop-control: fail\npseudo: usable\npty: usable\n";
+const DEVICES_OPEN = "null: succeed\nptmx: succeed\nloop-control: succeed\npseudo: usable\npty: usable\n";
 
 /** Every pod cgroup directory on the host whose name has `uuid` in it (rkt's getPodCgroups). */
 function podCgroups(uuid: string): string[] {
