@@ -3,13 +3,14 @@
 // the compiled binary, asserted from inside the pod (/proc/self/status, /proc/self/cgroup) and from
 // the host (the cgroup files the app was put in).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { capabilityNumber, RKT_DEFAULT_CAPABILITIES } from "../../stage1/isolators/capabilities.ts";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
 import { requires } from "../helpers/requires.ts";
+import { staticProgram, withPrograms } from "../helpers/static-program.ts";
 
 let dir: string;
 let aci: string;
@@ -34,12 +35,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "rkt-e2e-isolators-"));
   aci = join(dir, "busybox.aci");
   isolated = join(dir, "isolated.aci");
-  if (!requires("gcc")) {
-    writeFileSync(join(dir, "pty.c"), PTY_PROBE);
-    const cc = Bun.spawnSync(["gcc", "-static", "-O2", "-o", join(dir, "pty"), join(dir, "pty.c")], { stderr: "pipe" });
-    if (cc.exitCode !== 0) throw new Error(`gcc: ${cc.stderr}`);
-  }
-  await busyboxAci(aci, {}, { customize: (rootfs) => existsSync(join(dir, "pty")) && copyFileSync(join(dir, "pty"), join(rootfs, "bin", "pty")) });
+  await busyboxAci(aci, {}, requires("gcc") ? {} : withPrograms(staticProgram(dir, "pty", PTY_PROBE)));
   await busyboxAci(isolated, {
     name: "example.com/isolated",
     app: {

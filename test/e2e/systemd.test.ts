@@ -5,13 +5,14 @@
 // activation: systemd-socket-activate (systemd's own tool) listens and starts rkt on a connection;
 // an app with a socket-activated port accepts it on fd 3 (another static client, `accept-once`).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
 import { requires } from "../helpers/requires.ts";
+import { staticProgram, withPrograms } from "../helpers/static-program.ts";
 
 const CLIENT = `#include <stdlib.h>
 #include <string.h>
@@ -48,17 +49,8 @@ let plain: string;
 let notifying: string;
 let activated: string;
 
-/** Builds C `source` as a static executable in `dir`; returns its path. */
-function staticProgram(name: string, source: string): string {
-  writeFileSync(join(dir, `${name}.c`), source);
-  const cc = Bun.spawnSync(["gcc", "-static", "-O2", "-o", join(dir, name), join(dir, `${name}.c`)], { stderr: "pipe" });
-  if (cc.exitCode !== 0) throw new Error(`gcc: ${cc.stderr}`);
-  return join(dir, name);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "rkt-e2e-systemd-"));
-  const add = (program: string) => ({ customize: (rootfs: string) => copyFileSync(program, join(rootfs, "bin", basename(program))) });
   plain = join(dir, "plain.aci");
   notifying = join(dir, "notifying.aci");
   activated = join(dir, "activated.aci");
@@ -66,12 +58,12 @@ beforeAll(async () => {
   await busyboxAci(
     notifying,
     { name: "example.com/notifying", annotations: [{ name: "appc.io/executor/supports-systemd-notify", value: "true" }] },
-    add(staticProgram("sd-notify", CLIENT)),
+    withPrograms(staticProgram(dir, "sd-notify", CLIENT)),
   );
   await busyboxAci(
     activated,
     { name: "example.com/activated", app: { exec: ["/bin/accept-once"], ports: [{ name: "http", protocol: "tcp", port: 80, socketActivated: true }] } },
-    { customize: (rootfs) => { add(staticProgram("accept-once", ACCEPT_ONCE)).customize(rootfs); chmodSync(join(rootfs, "bin", "accept-once"), 0o755); } },
+    withPrograms(staticProgram(dir, "accept-once", ACCEPT_ONCE)),
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
