@@ -2,7 +2,7 @@
 // accepts (rkt's pkg/pod: a prefix matches pod directories in any state).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { NotFoundError, UsageError } from "../errors.ts";
+import { NotFoundError, RktError, UsageError } from "../errors.ts";
 import { POD_STATE_DIRS, type DataPaths, type PodStateDir } from "../paths.ts";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -24,8 +24,11 @@ export function podDirs(paths: DataPaths): { uuid: string; dir: PodStateDir }[] 
     let names: string[] = [];
     try {
       names = readdirSync(join(paths.pods, dir));
-    } catch {
-      continue;
+    } catch (e) {
+      // a state directory not made yet holds no pods; one the user may not read is an error (rkt's
+      // "failed to get pod handles"), not an empty list
+      if ((e as { code?: string }).code === "ENOENT") continue;
+      throw new RktError(`cannot read pods in "${join(paths.pods, dir)}"`, { cause: e });
     }
     for (const uuid of names) if (isPodUuid(uuid)) found.push({ uuid, dir });
   }

@@ -2,7 +2,7 @@
 // status, stop, rm, gc, pid_file), plus supervision: orphans reaped, SIGTERM-proof apps killed
 // after the grace period, many pods at once, and no mount left behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rktContext, type RktContext } from "../helpers/context.ts";
@@ -235,5 +235,16 @@ describe.skipIf(!!requires("root"))("commands that need root", () => {
       expect(p.exitCode).toBe(254);
       expect(p.stderr.toString()).toContain("cannot run as unprivileged user");
     }
+  });
+
+  test("list by a user who may not read the pods fails, rather than showing none (rkt's 'failed to get pod handles')", () => {
+    using ctx = rktContext();
+    expect(ctx.rkt(["--insecure-options=image", "run", "--net=host", aci, "--exec=/bin/true"]).code).toBe(0);
+    // the data directory is readable; pods/ is rkt's 0750 (group rkt in a packaged install)
+    for (const d of [ctx.tmp, ctx.dir]) chmodSync(d, 0o755);
+    const p = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...ctx.argv(["list"])], { cwd: "/" });
+    expect(p.exitCode).toBe(254);
+    expect(p.stdout.toString()).toBe("");
+    expect(p.stderr.toString()).toMatch(/^rkt: cannot read pods in ".*\/pods\/[a-z-]+": EACCES/);
   });
 });
