@@ -29,10 +29,14 @@ describe("parseApps (rkt's cli_apps.go)", () => {
   test("rkt's errors", () => {
     expect(() => parseApps(["--exec=/x", "img"], POD, REPEAT)).toThrow("--exec must follow an image");
     expect(() => parseApps(["--", "a"], POD, REPEAT)).toThrow("an image is required before any app arguments");
-    expect(() => parseApps(["img", "---"], POD, REPEAT)).toThrow('app arguments must be preceded by "--"');
+    expect(() => parseApps(["img", "--", "a", "---", "--", "b"], POD, REPEAT)).toThrow("only one set of app arguments allowed per image");
     expect(() => parseApps(["img", "--bogus"], POD, REPEAT)).toThrow("unknown flag: --bogus");
     expect(() => parseApps(["img", "--", "a"], POD, REPEAT, false)).toThrow("app arguments unsupported");
     expect(() => parseApps(["img", "--exec"], POD, REPEAT)).toThrow("flag needs an argument: --exec");
+  });
+
+  test("a stray --- is ignored, as rkt's parseApps ignores it", () => {
+    expect(parseApps(["img", "---", "other", "---"], POD, REPEAT).apps.map((a) => a.image)).toEqual(["img", "other"]);
   });
 
   test("app arguments may hold flags and images are not taken from them", () => {

@@ -80,14 +80,17 @@ export function parseApps(
     const a = argv[i]!;
     if (a === "--") {
       if (!allowAppArgs) throw new UsageError("app arguments unsupported");
-      if (apps.length === appsAtLastArgs) throw new UsageError("an image is required before any app arguments");
+      if (apps.length === appsAtLastArgs) {
+        throw new UsageError(apps.length === 0 ? "an image is required before any app arguments" : "only one set of app arguments allowed per image");
+      }
       const start = ++i;
       while (i < argv.length && argv[i] !== "---") i++;
       apps.at(-1)!.args.push(...argv.slice(start, i));
       appsAtLastArgs = apps.length;
       continue;
     }
-    if (a === "---") throw new UsageError('app arguments must be preceded by "--"');
+    // a "---" that ends no argument list is not an image: rkt ignores it
+    if (a === "---") continue;
     if (!a.startsWith("-") || a === "-") {
       apps.push({ image: a, flags: {}, args: [] });
       continue;
