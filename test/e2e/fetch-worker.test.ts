@@ -69,7 +69,8 @@ describe("rkt fetch of a big image on a worker thread", () => {
     const bad = await rktAsync(ctx, ["--debug", "--insecure-options=image", "fetch", `${srv.url}/corrupt.aci`], { env: srv.env() });
     expect(bad.stderr).toContain(WORKER_LINE);
     expect(bad.code).toBe(254);
-    expect(bad.stderr).toContain("cannot decompress gzip image");
+    // the decompressor on the worker or the tar parser reading what it let through first: either refuses
+    expect(bad.stderr).toMatch(/cannot decompress gzip image|cannot read tar archive/);
     expect(images(ctx)).toEqual([]);
     expect(readdirSync(join(ctx.dir, "cas/tmp"))).toEqual([]);
 
