@@ -22,6 +22,8 @@ export interface Actions {
   report(message: string): void;
   /** call `fn` after `ms` (the SIGKILL grace period) */
   later(ms: number, fn: () => void): void;
+  /** a better reason than `step: code` why spec `idx` could not start, when there is one */
+  explain?(idx: number, step: string, code: string): string | undefined;
 }
 
 type Phase = "pre-start" | "main" | "post-stop" | "done";
@@ -68,7 +70,8 @@ export class Supervisor {
   handle(ev: InitEvent): void {
     if (ev.kind === "start-failed") {
       const app = this.owner(ev.idx);
-      this.act.report(`cannot start ${this.role(ev.idx)} of app "${app?.name}": ${ev.step}: ${ev.code}`);
+      const why = this.act.explain?.(ev.idx, ev.step, ev.code) ?? `${ev.step}: ${ev.code}`;
+      this.act.report(`cannot start ${this.role(ev.idx)} of app "${app?.name}": ${why}`);
       // a failed fork produces no exit; every other step ends in an exit (127) of the child
       if (ev.step === "fork" && app) this.exited(app, ev.idx, 254);
       return;

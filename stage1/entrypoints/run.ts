@@ -10,7 +10,7 @@ import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
-import { startPod, type PodInit } from "../../ffi/spawn.ts";
+import { startPod, type PodInit, type SpawnSpec } from "../../ffi/spawn.ts";
 import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
 import { parseRunArgs } from "../plan/args.ts";
@@ -45,7 +45,7 @@ function hostIsolation(): HostIsolation {
   return { cgroups: hostCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
 }
 
-function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {
+function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {
   const args = parseRunArgs(argv);
   const flavor = podFlavor(podDir);
   const host = hostIsolation();
@@ -76,7 +76,7 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
     throw e;
   }
   mark("cgroups created");
-  return { pod, apps: plan.apps, uuid: args.uuid, interactive: args.interactive, notifier };
+  return { pod, apps: plan.apps, specs: plan.specs, uuid: args.uuid, interactive: args.interactive, notifier };
 }
 
 /**
@@ -101,7 +101,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     releaseCgroups(podDir);
     return 254;
   }
-  const { pod, apps, uuid, interactive, notifier } = launched;
+  const { pod, apps, specs, uuid, interactive, notifier } = launched;
   const statusDir = join(podDir, "stage1", "rootfs", "rkt", "status");
   const timers: Timer[] = [];
   const sup = new Supervisor(apps, {
@@ -111,6 +111,12 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     writeStatus: (app, code) => writeFileSync(join(statusDir, app), String(code)),
     report: (msg) => process.stderr.write(`stage1: ${msg}\n`),
     later: (ms, fn) => void timers.push(setTimeout(fn, ms)),
+    // the app's rootfs as the pod sees it (its volumes are mounted in PID 1's mount namespace);
+    // loaded only when an app could not start
+    explain: (idx, step, code) =>
+      step === "execve" && code === "ENOENT"
+        ? (require("../diagnose.ts") as typeof import("../diagnose.ts")).explainMissingExec(`/proc/${pod.pid}/root${specs[idx]!.root}`, specs[idx]!.path)
+        : undefined,
   });
   // rkt's own signals go to the pod's PID 1, which passes them on to every app; with --interactive
   // the terminal's ^C already reaches the app, which shares rkt's process group.

@@ -149,7 +149,18 @@ describe.skipIf(!!requires("root", "busybox"))("rkt run", () => {
     expect(r2.stderr).toContain("only --net=host and --net=none are supported so far");
     const r3 = run(ctx, aci, "--exec=/no/such/file");
     expect(r3.code).toBe(127);
-    expect(r3.stderr).toContain("execve: ENOENT");
+    expect(r3.stderr).toContain('Error: Unable to open "/no/such/file": No such file or directory');
+  });
+
+  test("an exec whose interpreter is missing names it (rkt's TestDiagnostic): the ELF loader, a script's #!", async () => {
+    using ctx = rktContext();
+    // the host's dynamically linked ls in a volume, in a static busybox image without its loader
+    const ls = run(ctx, "--volume=host-bin,kind=host,source=/bin/", aci, "--mount=volume=host-bin,target=/var/host-bin", "--exec=/var/host-bin/ls");
+    expect(ls.code).toBe(127);
+    expect(ls.stderr).toMatch(/Error: Unable to open ".*lib.*\.so\.\d": No such file or directory/);
+    const script = join(ctx.tmp, "script.aci");
+    await busyboxAci(script, { name: "example.com/script" }, { customize: (rootfs) => writeFileSync(join(rootfs, "bin", "needs-bash"), "#!/bin/bash -e\necho hi\n", { mode: 0o755 }) });
+    expect(run(ctx, script, "--exec=/bin/needs-bash").stderr).toContain('Error: Unable to open "/bin/bash": No such file or directory');
   });
 
   test("--interactive attaches the app to the caller's terminal (run and run-prepared)", () => {

@@ -92,7 +92,7 @@ describe.skipIf(!!requires("root", "busybox"))("stage1 run", () => {
     using pod = testPod([{ name: "app1", app: { exec: ["/no/such"], user: "0", group: "0" } }]);
     const r = pod.run();
     expect(r.code).toBe(127);
-    expect(r.stderr).toContain('cannot start the exec of app "app1": execve: ENOENT');
+    expect(r.stderr).toContain('cannot start the exec of app "app1": Error: Unable to open "/no/such": No such file or directory');
   });
 
   test("--net=default is refused until networking exists", () => {
