@@ -18,6 +18,8 @@ declare -A debs=(
   [openssl]=/usr/bin/openssl
   [socat]=/usr/bin/socat
   [systemd]=/usr/bin/systemd-socket-activate
+  [golang-go]=/usr/bin/go
+  [golang-github-appc-spec-dev]=/usr/share/gocode/src/github.com/appc/spec/ace/validator.go
 )
 missing=()
 for pkg in "${!debs[@]}"; do

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
+import { actoolBuild } from "../helpers/actool.ts";
 import { requires } from "../helpers/requires.ts";
 
 let dir: string;
@@ -187,6 +188,54 @@ Make sure metadata service is currently running or use
     // the relay's private socket went with the service; systemd's own stays systemd's
     expect(readdirSync(dirname(svc.env.RKT_MDS_SOCKET!))).toEqual(["metadata-svc.sock"]);
   }, 30_000);
+
+  test("appc's own ACE validator passes in a pod of its main and sidekick images (rkt_ace_validator_test)", async () => {
+    if (requires("go", "appc-spec-sources", "actool")) return;
+    using ctx = rktContext();
+    using svc = await startService(ctx);
+    // built from golang-github-appc-spec-dev's sources, as appc's ace/build_aci does (GOPATH mode, static)
+    const validator = join(ctx.tmp, "ace-validator");
+    const go = Bun.spawnSync(["go", "build", "-o", validator, "github.com/appc/spec/ace"], {
+      env: { ...process.env, GOPATH: "/usr/share/gocode", GO111MODULE: "off", CGO_ENABLED: "0", GOCACHE: join(ctx.tmp, "go-cache") },
+      stderr: "pipe",
+    });
+    expect(go.stderr.toString()).toBe("");
+    // appc's ace/image_manifest_{main,sidekick}.json.in
+    const files = { "ace-validator": { copy: validator, mode: 0o755 }, "opt/acvalidator/.keep": "" };
+    const database = [{ name: "database", path: "/db", readOnly: false }];
+    const main = actoolBuild(ctx.tmp, {
+      name: "coreos.com/ace-validator-main",
+      version: "0.7.4",
+      files,
+      manifest: {
+        app: {
+          exec: ["/ace-validator", "main"], user: "0", group: "0", workingDirectory: "/opt/acvalidator",
+          eventHandlers: [{ name: "pre-start", exec: ["/ace-validator", "prestart"] }, { name: "post-stop", exec: ["/ace-validator", "poststop"] }],
+          environment: [{ name: "IN_ACE_VALIDATOR", value: "correct" }],
+          mountPoints: database,
+          ports: [{ name: "www", protocol: "tcp", port: 80 }],
+          isolators: [{ name: "resource/memory", value: { limit: "1G" } }],
+        },
+        annotations: [
+          { name: "created", value: "2014-10-27T19:32:27.67021798Z" },
+          { name: "authors", value: "Carly Container <carly@example.com>, Nat Network <nat@example.com>" },
+          { name: "homepage", value: "https://github.com/appc/spec" },
+          { name: "documentation", value: "https://github.com/appc/spec/blob/master/README.md" },
+          { name: "lorem", value: "ipsum" },
+        ],
+      },
+    }, join(ctx.tmp, "ace-validator-main.aci"));
+    const sidekick = actoolBuild(ctx.tmp, {
+      name: "coreos.com/ace-validator-sidekick",
+      version: "0.7.4",
+      files,
+      manifest: { app: { exec: ["/ace-validator", "sidekick"], user: "0", group: "0", mountPoints: database } },
+    }, join(ctx.tmp, "ace-validator-sidekick.aci"));
+    const r = ctx.rkt(["--insecure-options=image", "run", "--mds-register", "--net=host", "--volume=database,kind=empty", main, sidekick], { env: svc.env });
+    expect(r.stdout.split("\n").filter(Boolean).sort()).toEqual(["main OK", "poststop OK", "prestart OK", "sidekick OK"]);
+    expect(r.code).toBe(0);
+    expect(ctx.rkt(["gc", "--grace-period=0s"], { env: svc.env }).code).toBe(0);
+  }, 60_000);
 
   test("help lists the command and its flag", () => {
     using ctx = rktContext();
