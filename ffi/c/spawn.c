@@ -11,9 +11,10 @@
  * --private-users: after the setup (as host root) PID 1 unshares a user namespace, then reports ready;
  *   stage1 writes its uid/gid maps before it sends any command, so every app is born in it, mapped.
  * pod_enter() is `rkt enter`: a child joins a pod's namespaces (setns(mnt) needs one thread), forks.
- * Isolators and socket activation take the ~30 lines above DESIGN.md §3's 150: they act in the app's
- * process between fork and execve, out of JS's reach, on precomputed data (file writes, a capability
- * mask, a BPF program, the fds to keep and the pid to name in LISTEN_PID).
+ * Isolators, socket activation and the mknod fallback take the ~40 lines above DESIGN.md §3's 150:
+ * they act in PID 1 or in the app's process between fork and execve, out of JS's reach, on
+ * precomputed data (file writes, a capability mask, a BPF program, the fds to keep and the pid to
+ * name in LISTEN_PID, the host node to bind where mknod is refused).
  */
 typedef unsigned long u64; struct pollfd { int fd; short events, revents; };
 int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
