@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseRunArgs } from "./args.ts";
-import { planPodMounts } from "./mounts.ts";
+import { planPodMounts, resolveAppMounts } from "./mounts.ts";
 
 describe("--private-users in stage1", () => {
   test("SHIFT:COUNT is parsed; anything else is a usage error", () => {
@@ -14,8 +14,7 @@ describe("--private-users in stage1", () => {
   test("empty volumes are made with their owner moved into the range", () => {
     const input = {
       flavor: "coreos" as const, podDir: "/pod", hostname: "h", dns: { resolv: "default", hosts: "default" }, console: "/dev/null", restrictPaths: false,
-      volumes: [{ name: "v", kind: "empty" as const, mode: "0750", uid: 1000, gid: 50 }],
-      apps: [{ name: "a", root: "/nonexistent-root", readOnlyRootFS: false, mountPoints: [], mounts: [{ volume: "v", path: "/v" }] }],
+      apps: [{ name: "a", root: "/nonexistent-root", readOnlyRootFS: false, volumes: resolveAppMounts({ name: "a", mountPoints: [], mounts: [{ volume: "v", path: "/v" }] }, [{ name: "v", kind: "empty", mode: "0750", uid: 1000, gid: 50 }]) }],
     };
     const mkdir = (idShift?: number) => planPodMounts({ ...input, idShift }).find((o) => o.op === "mkdir" && o.path === "/pod/sharedVolumes/v");
     expect(mkdir()).toEqual({ op: "mkdir", path: "/pod/sharedVolumes/v", mode: 0o750, uid: 1000, gid: 50 });

@@ -3,8 +3,7 @@
 // terminal that --interactive binds to /dev/console. Reads the host's device nodes.
 import { statSync } from "node:fs";
 import { DEFAULT_DEVICE_RULES, splitDev, type DeviceRule } from "../../core/cgroups/devices.ts";
-import type { Volume } from "../../core/schema/pod-manifest.ts";
-import { resolveAppMounts, type AppMountInput } from "./mounts.ts";
+import type { ResolvedMount } from "./mounts.ts";
 
 /** A rule granting `access` to the device node at host path `path`; undefined for anything else. */
 function hostDevice(path: string, access: string): DeviceRule | undefined {
@@ -13,10 +12,10 @@ function hostDevice(path: string, access: string): DeviceRule | undefined {
   return { type: st.isCharacterDevice() ? "c" : "b", ...splitDev(st.rdev), access };
 }
 
-/** The devices app `app` may use in a pod with `volumes`, whose /dev/console is bound to `console`. */
-export function appDeviceRules(app: AppMountInput, volumes: readonly Volume[], console: string): DeviceRule[] {
+/** The devices an app with `volumes` (resolveAppMounts) may use, in a pod whose /dev/console is bound to `console`. */
+export function appDeviceRules(volumes: readonly ResolvedMount[], console: string): DeviceRule[] {
   const rules = [...DEFAULT_DEVICE_RULES];
-  for (const m of resolveAppMounts(app, volumes, { quiet: true })) {
+  for (const m of volumes) {
     const rule = m.volume.kind === "host" && m.volume.source ? hostDevice(m.volume.source, m.readOnly ? "r" : "rw") : undefined;
     if (rule) rules.push(rule);
   }

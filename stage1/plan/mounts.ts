@@ -16,12 +16,19 @@ import { planInaccessibleNodes, planRestrictedPaths } from "./kernel-paths.ts";
 import { resolveInRoot } from "./rootpath.ts";
 
 
+/** An app's mount points (its image's) and mounts (the pod manifest's), to pair with the pod's volumes. */
+export interface AppMountSpec {
+  name: string;
+  mountPoints: readonly MountPoint[];
+  mounts: readonly Mount[];
+}
+
 export interface AppMountInput {
   name: string;
   /** host path of the app's rootfs */
   root: string;
-  mountPoints: readonly MountPoint[];
-  mounts: readonly Mount[];
+  /** its mounts with their volumes (resolveAppMounts) */
+  volumes: readonly ResolvedMount[];
   readOnlyRootFS: boolean;
   /** host path of the app's sd_notify socket (stage1/notify.ts), bound in at APP_NOTIFY_SOCKET */
   notifySocket?: string;
@@ -36,7 +43,6 @@ export interface PodMountInput {
   hostname: string;
   /** stage0's --dns-conf-mode: where /etc/resolv.conf and /etc/hosts come from */
   dns: { resolv: string; hosts: string };
-  volumes: readonly Volume[];
   apps: readonly AppMountInput[];
   /** what /dev/console is bound to: the caller's tty with --interactive, else /dev/null */
   console: string;
@@ -128,7 +134,7 @@ function bind(source: string, target: string, recursive: boolean, readOnly: bool
   return ops;
 }
 
-interface ResolvedMount {
+export interface ResolvedMount {
   volume: Volume;
   path: string;
   readOnly: boolean;
@@ -136,11 +142,8 @@ interface ResolvedMount {
   fromImage?: boolean;
 }
 
-/**
- * Pairs each app mount with its volume (rkt's GenerateMounts); unmatched mountPoints get an implicit
- * empty volume, with a warning unless `quiet` (for a second look at the same pod).
- */
-export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[], { quiet = false } = {}): ResolvedMount[] {
+/** Pairs each app mount with its volume (rkt's GenerateMounts); unmatched mountPoints get an implicit empty volume. */
+export function resolveAppMounts(app: AppMountSpec, volumes: readonly Volume[]): ResolvedMount[] {
   const byName = new Map(volumes.map((v) => [v.name, v]));
   const out: ResolvedMount[] = [];
   for (const m of app.mounts) {
@@ -152,7 +155,7 @@ export function resolveAppMounts(app: AppMountInput, volumes: readonly Volume[],
   for (const mp of app.mountPoints) {
     if (app.mounts.some((m) => m.path === mp.path || m.volume === mp.name)) continue;
     const named = byName.get(mp.name);
-    if (!named && !quiet) {
+    if (!named) {
       warn(`no volume specified for mount point "${mp.name}" of app "${app.name}", implicitly creating an "empty" volume; it is removed when the pod is garbage-collected`);
     }
     const volume: Volume = named ?? { name: `${app.name}-${mp.name}`, kind: "empty", mode: "0755", uid: 0, gid: 0 };
@@ -263,8 +266,7 @@ export function planPodMounts(input: PodMountInput): SetupOp[] {
   ];
   const seen = new Set<string>();
   for (const app of input.apps) {
-    const root = app.root;
-    const vols = resolveAppMounts(app, input.volumes);
+    const { root, volumes: vols } = app;
     if (app.readOnlyRootFS) ops.push({ op: "mount", source: root, target: root, flags: MS.MS_BIND | MS.MS_REC });
     ops.push(...planKernelFs(input, root, vols), ...planEtc(root, input));
     // volumes are recursive binds by default, except in fly (layout.md §4)

@@ -71,7 +71,7 @@ describe("environment", () => {
 
 describe("mount plan", () => {
   test("volumes meet mountPoints and mounts; unmatched mountPoints get implicit empty volumes", () => {
-    const app = { name: "a", root: "/r", readOnlyRootFS: false, mountPoints: [{ name: "data", path: "/data", readOnly: true }, { name: "orphan", path: "/o" }], mounts: [{ volume: "logs", path: "/var/log" }] };
+    const app = { name: "a", mountPoints: [{ name: "data", path: "/data", readOnly: true }, { name: "orphan", path: "/o" }], mounts: [{ volume: "logs", path: "/var/log" }] };
     const vols = resolveAppMounts(app, [{ name: "data", kind: "host", source: "/srv" }, { name: "logs", kind: "empty", mode: "0700", uid: 1, gid: 2 }]);
     expect(vols.map((v) => [v.volume.name, v.path, v.readOnly])).toEqual([["data", "/data", true], ["a-orphan", "/o", false], ["logs", "/var/log", false]]);
   });
@@ -82,8 +82,7 @@ describe("mount plan", () => {
     tmp.push(host);
     const ops = planPodMounts({
       flavor: "coreos", podDir: "/pod", hostname: "rkt-x", dns: { resolv: "default", hosts: "default" }, console: "/dev/null", restrictPaths: false,
-      volumes: [{ name: "v", kind: "host", source: host, readOnly: true, recursive: false }],
-      apps: [{ name: "a", root: r, readOnlyRootFS: true, mountPoints: [], mounts: [{ volume: "v", path: "/mnt/v" }] }],
+      apps: [{ name: "a", root: r, readOnlyRootFS: true, volumes: resolveAppMounts({ name: "a", mountPoints: [], mounts: [{ volume: "v", path: "/mnt/v" }] }, [{ name: "v", kind: "host", source: host, readOnly: true, recursive: false }]) }],
     });
     expect(ops[0]).toEqual({ op: "mount", target: "/", flags: MS.MS_REC | MS.MS_SLAVE });
     const mounts = ops.filter((o) => o.op === "mount").map((o) => (o as { target: string }).target);

@@ -18,7 +18,7 @@ import { appEnvironment, metadataEnv } from "./env.ts";
 import { appIsolation, isolationWrites, type AppIsolation } from "./isolators.ts";
 import { FLY_IMAGE_NAME, stage1ImageName } from "../../core/stage0/stage1-image.ts";
 import { appDeviceRules } from "./devices.ts";
-import { APP_NOTIFY_SOCKET, notifySocketDir, planPodMounts, type AppMountInput, type Flavor } from "./mounts.ts";
+import { APP_NOTIFY_SOCKET, notifySocketDir, planPodMounts, resolveAppMounts, type AppMountInput, type Flavor } from "./mounts.ts";
 import { resolveCredentials } from "./user.ts";
 
 /** Host path of app `name`'s rootfs inside pod directory `podDir` (layout.md §2). */
@@ -162,13 +162,12 @@ export function planPod(
   const mountInputs = manifest.apps.map((ra): AppMountInput => ({
     name: ra.name,
     root: appRootfs(podDir, ra.name),
-    mountPoints: ra.app?.mountPoints ?? [],
-    mounts: ra.mounts ?? [],
+    volumes: resolveAppMounts({ name: ra.name, mountPoints: ra.app?.mountPoints ?? [], mounts: ra.mounts ?? [] }, manifest.volumes),
     readOnlyRootFS: !!ra.readOnlyRootFS,
     notifySocket: notifying.includes(ra.name) ? join(notifySocketDir(podDir), ra.name) : undefined,
   }));
   // rkt's --insecure-options=paths lifts the device restriction with the kernel path restrictions
-  const devices = fly || args.disablePaths ? undefined : new Map(mountInputs.map((m) => [m.name, appDeviceRules(m, manifest.volumes, console)]));
+  const devices = fly || args.disablePaths ? undefined : new Map(mountInputs.map((m) => [m.name, appDeviceRules(m.volumes, console)]));
   // fly, as rkt's, runs its app with rkt's own privileges (so no user namespace) and no cgroups of its own
   const { cgroups, podOom } = fly ? {} : isolate(args.uuid, planned, args, host, devices);
   const idMap = fly ? undefined : args.privateUsers;
@@ -182,7 +181,6 @@ export function planPod(
     podDir,
     hostname,
     dns: args.dnsConfMode,
-    volumes: manifest.volumes,
     console,
     restrictPaths: !args.disablePaths,
     idShift: idMap?.shift ?? 0,
