@@ -11,6 +11,7 @@ import type { Subprocess } from "bun";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
 import { actoolBuild } from "../helpers/actool.ts";
+import { freePort } from "../helpers/registry.ts";
 import { requires } from "../helpers/requires.ts";
 
 let dir: string;
@@ -26,14 +27,6 @@ beforeAll(async () => {
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A loopback port nothing listens on right now. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 interface Service extends Disposable {
   port: number;

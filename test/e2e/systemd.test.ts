@@ -6,11 +6,12 @@
 // an app with a socket-activated port accepts it on fd 3 (another static client, `accept-once`).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
+import { freePort } from "../helpers/registry.ts";
 import { requires } from "../helpers/requires.ts";
 import { staticProgram, withPrograms } from "../helpers/static-program.ts";
 
@@ -158,15 +159,6 @@ describe.skipIf(!!requires("root", "busybox", "gcc", "socat"))("rkt run under sy
   });
 });
 
-/** A TCP port on 127.0.0.1 that nothing listens on (the kernel's pick). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
-  const { port } = srv.address() as { port: number };
-  await new Promise((ok) => srv.close(ok));
-  return port;
-}
-
 /** A connection to 127.0.0.1:`port`, retried until something listens there; resolves to what it read when the peer closed it. */
 async function connectOnce(port: number): Promise<{ reply: Promise<string>; close(): void }> {
   for (let i = 0; ; i++) {
@@ -188,7 +180,7 @@ async function connectOnce(port: number): Promise<{ reply: Promise<string>; clos
 
 /** systemd-socket-activate on a free 127.0.0.1 port, starting `rkt run <args>` on the first connection. */
 async function socketUnit(ctx: RktContext, args: string[], fdname?: string) {
-  const port = await freePort();
+  const port = freePort();
   const argv = ["systemd-socket-activate", `--listen=127.0.0.1:${port}`, ...(fdname ? [`--fdname=${fdname}`] : []), ...ctx.argv(["--insecure-options=image", "run", ...args])];
   const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
   return { port, proc, [Symbol.dispose]: () => proc.kill() };
