@@ -4,7 +4,7 @@ import { ensureSuperuser } from "../core/stage0/root.ts";
 import { parseDuration } from "../core/duration.ts";
 import { stderr } from "../core/log.ts";
 import { gcPods } from "../core/stage0/gc.ts";
-import { builtinStage1 } from "../stage1/entrypoints/table.ts";
+import { builtinGc } from "../stage1/entrypoints/table.ts";
 import { getGlobals } from "./_shared.ts";
 
 export default defineCommand({
@@ -23,7 +23,7 @@ export default defineCommand({
         expirePreparedMs: parseDuration(args["expire-prepared"], "expire-prepared"),
         markOnly: args["mark-only"],
       },
-      async (uuid, dir) => void (await builtinStage1("gc", [uuid], dir)),
+      builtinGc(getGlobals().localConfig),
     );
     for (const e of events) {
       if (e.action === "marked") stderr(`moving pod "${e.uuid}" to garbage`);

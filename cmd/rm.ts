@@ -5,7 +5,7 @@ import { ensureSuperuser } from "../core/stage0/root.ts";
 import { RktError } from "../core/errors.ts";
 import { stderr } from "../core/log.ts";
 import { removePod } from "../core/stage0/gc.ts";
-import { builtinStage1 } from "../stage1/entrypoints/table.ts";
+import { builtinGc } from "../stage1/entrypoints/table.ts";
 import { podArgs, uuidFileArg } from "./_uuids.ts";
 import { getGlobals } from "./_shared.ts";
 
@@ -17,7 +17,7 @@ export default defineCommand({
     let failed = 0;
     for (const uuid of podArgs(args)) {
       try {
-        await removePod(getGlobals(), uuid, async (u, dir) => void (await builtinStage1("gc", [u], dir)));
+        await removePod(getGlobals(), uuid, builtinGc(getGlobals().localConfig));
         console.log(`"${uuid}"`);
       } catch (e) {
         stderr(`cannot remove pod "${uuid}": ${(e as Error).message}`);

@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { parseDuration } from "../core/duration.ts";
 import { UsageError } from "../core/errors.ts";
+import { formatNetInfo } from "../core/networks.ts";
 import { isExited, stateName } from "../core/pods/state.ts";
 import { podJson, podStatus, waitPod } from "../core/stage0/status.ts";
 import { fullTime, json } from "./_output.ts";
@@ -39,7 +40,7 @@ export default defineCommand({
     const lines = [`state=${stateName(p.state)}`];
     if (p.created) lines.push(`created=${fullTime(p.created)}`);
     if (p.started) lines.push(`started=${fullTime(p.started)}`);
-    if (p.state === "running" || p.state === "exited") lines.push("networks=");
+    if (p.state === "running" || p.state === "exited") lines.push(`networks=${formatNetInfo(p.networks)}`);
     if (p.state === "running") lines.push(`pid=${p.pid ?? -1}`, "exited=false");
     if (isExited(p.state)) {
       lines.push("exited=true");

@@ -1,7 +1,8 @@
 // rkt's --net value (rkt/cli/net.go): a comma-separated list of networks, each `name[:K=V;K2=V2]`,
-// with the special names host, none, all, default and default-restricted. Only host and none can
-// run until CNI networking exists (DESIGN.md §5); the check lives here so stage0 refuses early.
-import { RktError, UsageError } from "./errors.ts";
+// with the special names host, none, all, default and default-restricted; and what stage1 records of
+// the CNI networks a pod joined, for `rkt list` and `rkt status`.
+import { readFileSync } from "node:fs";
+import { UsageError } from "./errors.ts";
 
 export interface NetworkRequest {
   name: string;
@@ -13,7 +14,7 @@ export interface NetworkRequest {
 export function parseNetworks(value: string | boolean | undefined): NetworkRequest[] {
   const s = value === undefined || value === true || value === "" ? "default" : String(value);
   const seen = new Set<string>();
-  return s.split(",").map((part) => {
+  const nets = s.split(",").map((part) => {
     const colon = part.indexOf(":");
     const name = colon < 0 ? part : part.slice(0, colon);
     const args = colon < 0 ? undefined : part.slice(colon + 1);
@@ -23,6 +24,9 @@ export function parseNetworks(value: string | boolean | undefined): NetworkReque
     seen.add(name);
     return { name, args };
   });
+  const alone = nets.find((n) => n.name === "host" || n.name === "none");
+  if (alone && nets.length > 1) throw new UsageError(`invalid --net "${s}": ${alone.name} cannot be combined with other networks`);
+  return nets;
 }
 
 /** The --net value as stage1 receives it. */
@@ -30,9 +34,50 @@ export function formatNetworks(nets: readonly NetworkRequest[]): string {
   return nets.map((n) => (n.args === undefined ? n.name : `${n.name}:${n.args}`)).join(",");
 }
 
-/** `host` or `none`; anything else fails clearly until CNI networking is implemented. */
-export function supportedNetworkMode(nets: readonly NetworkRequest[]): "host" | "none" {
-  const only = nets.length === 1 ? nets[0]!.name : undefined;
-  if (only === "host" || only === "none") return only;
-  throw new RktError(`cannot set up network "${formatNetworks(nets)}": only --net=host and --net=none are supported so far (CNI networks are not implemented yet)`);
+/** `host`, `none`, or `cni` for a list of CNI networks (parseNetworks keeps host and none alone). */
+export function networkMode(nets: readonly NetworkRequest[]): "host" | "none" | "cni" {
+  const first = nets[0]?.name;
+  return first === "host" || first === "none" ? first : "cni";
+}
+
+/**
+ * One network a pod joined, as rkt's stage1 records it in `<pod>/net-info.json`: Go's encoding of
+ * its netinfo.NetInfo, so the IP as text and the mask as base64 of its bytes.
+ */
+export interface NetInfo {
+  netName: string;
+  /** the pod's copy of the network's configuration */
+  netConf: string;
+  pluginPath: string;
+  ifName: string;
+  ip: string;
+  args: string;
+  mask: string;
+}
+
+/** `<pod>/net-info.json`. */
+export function netInfoFile(podDir: string): string {
+  return `${podDir}/net-info.json`;
+}
+
+/** The networks recorded for the pod in `podDir` (none when it has no record or a broken one). */
+export function readNetInfo(podDir: string): NetInfo[] {
+  try {
+    const v = JSON.parse(readFileSync(netInfoFile(podDir), "utf8"));
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
+
+/** `rkt list`'s and `rkt status`'s rendering: `default:ip4=172.16.28.2`, comma-separated. */
+export function formatNetInfo(nets: readonly NetInfo[]): string {
+  return nets.map((n) => `${n.netName}:ip4=${n.ip}`).join(", ");
+}
+
+/** The prefix length of `addr` ("172.16.28.2/24") as Go encodes a net.IPMask in JSON: base64 of its 4 bytes. */
+export function maskOf(addr: string): string {
+  const bits = Number(addr.split("/")[1] ?? 32);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return Buffer.from([mask >>> 24, (mask >>> 16) & 255, (mask >>> 8) & 255, mask & 255]).toString("base64");
 }

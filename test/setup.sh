@@ -20,6 +20,9 @@ declare -A debs=(
   [systemd]=/usr/bin/systemd-socket-activate
   [golang-go]=/usr/bin/go
   [golang-github-appc-spec-dev]=/usr/share/gocode/src/github.com/appc/spec/ace/validator.go
+  [containernetworking-plugins]=/usr/lib/cni/ptp
+  [iptables]=/usr/sbin/iptables
+  [iproute2]=/usr/sbin/ip
 )
 missing=()
 for pkg in "${!debs[@]}"; do

@@ -1,9 +1,10 @@
 // One pod as stage0 sees it: where its directory is now, its derived state, and what its files say
-// (manifest, creation and start times, pid, apps' exit codes). Reading never takes a lock for longer
+// (manifest, creation and start times, pid, apps' exit codes, networks). Reading never takes a lock for longer
 // than a non-blocking probe, so listing pods never waits on a running one.
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { NotFoundError, RktError } from "../errors.ts";
+import { readNetInfo, type NetInfo } from "../networks.ts";
 import { tryLock } from "../lock.ts";
 import { POD_STATE_DIRS, type DataPaths, type PodStateDir } from "../paths.ts";
 import type { PodManifest } from "../schema/pod-manifest.ts";
@@ -30,6 +31,8 @@ export interface PodInfo extends PodRef {
   appExitCodes: Record<string, number>;
   /** stage1 reported its apps started (`stage1/rootfs/rkt/supervisor-status` → ready) */
   ready: boolean;
+  /** the CNI networks it joined (`net-info.json`) */
+  networks: NetInfo[];
 }
 
 /** The state directory that holds pod `uuid` now; NotFoundError when none does. */
@@ -143,6 +146,7 @@ export function podInfo(paths: DataPaths, uuid: string): PodInfo {
     pid: running ? readPodPid(ref.path) : undefined,
     appExitCodes: readAppExitCodes(ref.path),
     ready: readLink(join(ref.path, "stage1", "rootfs", "rkt", "supervisor-status")) === "ready",
+    networks: readNetInfo(ref.path),
   };
 }
 

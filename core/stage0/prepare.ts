@@ -79,7 +79,7 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
   const { manifest, images } = await podManifestAndImages(g, store, opts);
   const stage1 = await selectStage1(g, store, opts.stage1);
   mark("stage1 selected");
-  if (run) checkRunOptions(run, "builtin" in stage1 ? stage1.builtin : undefined);
+  if (run) checkRunOptions(g, run, "builtin" in stage1 ? stage1.builtin : undefined);
   // only pods with private users load their module
   const userns = opts.privateUsers && (await import("./userns.ts"));
   // as rkt's: where overlayfs cannot work, pods get copies, with a warning

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { GlobalOptions } from "../config/options.ts";
 import { PodStateError } from "../errors.ts";
 import { warn } from "../log.ts";
-import { formatNetworks, supportedNetworkMode, type NetworkRequest } from "../networks.ts";
+import { formatNetworks, networkMode, type NetworkRequest } from "../networks.ts";
+import { loadNetConfs, selectNets } from "../network-confs.ts";
 import { dataPaths } from "../paths.ts";
 import { lockPod, movePod, type LockedPod } from "../pods/lifecycle.ts";
 import { podState, readPodManifest } from "../pods/pod.ts";
@@ -81,12 +82,13 @@ function writeDnsFiles(podDir: string, dns: DnsOptions): void {
 }
 
 /**
- * Fails before the pod runs when the requested networks or DNS entries cannot be set up. Only the
- * built-in default stage1 is limited to host and none networks; fly always uses the host's, as
- * rkt's, and a stage1 image (`builtin` undefined) sets up what it supports.
+ * Fails before the pod runs when the requested networks or DNS entries cannot be set up: the
+ * built-in default stage1's CNI networks must be configured (its stage1 would refuse the same
+ * way, only later); fly always uses the host's, as rkt's, and a stage1 image (`builtin` undefined)
+ * sets up what it supports.
  */
-export function checkRunOptions(opts: RunOptions, builtin: string | undefined): void {
-  if (builtin === DEFAULT_IMAGE_NAME) supportedNetworkMode(opts.net);
+export function checkRunOptions(g: GlobalOptions, opts: RunOptions, builtin: string | undefined): void {
+  if (builtin === DEFAULT_IMAGE_NAME && networkMode(opts.net) === "cni") selectNets(loadNetConfs(g.localConfig, () => {}), opts.net);
   if (!opts.dns.hostsEntries.includes("host")) hostsFile(opts.dns.hostsEntries);
 }
 
@@ -117,7 +119,7 @@ export async function runPrepared(g: GlobalOptions, uuidPrefix: string, opts: Ru
   const uuid = resolvePodUuid(paths, uuidPrefix);
   const pod = podState(paths, uuid);
   checkCanRunPrepared(uuid, pod.state);
-  checkRunOptions(opts, podStage1Tree(pod.path) === undefined ? stage1ImageName(pod.path) : undefined);
+  checkRunOptions(g, opts, podStage1Tree(pod.path) === undefined ? stage1ImageName(pod.path) : undefined);
   // rkt checks before the pod leaves prepared/, so that run-prepared can simply be tried again
   if (opts.mdsRegister) await (await import("../mds/client.ts")).checkMdsAvailable();
   const locked = lockPod(paths, uuid, "prepared");

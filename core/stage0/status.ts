@@ -1,5 +1,6 @@
 // What `rkt list` and `rkt status` report about pods (rkt's lib.Pod for JSON), and `status --wait`.
 import type { GlobalOptions } from "../config/options.ts";
+import type { NetInfo } from "../networks.ts";
 import { dataPaths } from "../paths.ts";
 import { listPods, podInfo, type PodInfo } from "../pods/pod.ts";
 import { isExited, stateName } from "../pods/state.ts";
@@ -9,7 +10,7 @@ import { resolvePodUuid } from "../pods/uuid.ts";
 export interface PodJson {
   name: string;
   state: string;
-  networks?: unknown[];
+  networks?: NetInfo[];
   app_names?: string[];
   started_at?: number;
   created_at?: number;
@@ -24,6 +25,8 @@ export function podJson(p: PodInfo): PodJson {
   return {
     name: p.uuid,
     state: stateName(p.state),
+    // rkt's api/v1 NetInfo: the mask as Go's IPMask.String() prints it, hex
+    networks: p.networks.length ? p.networks.map((n) => ({ ...n, mask: Buffer.from(n.mask, "base64").toString("hex") })) : undefined,
     app_names: p.manifest?.apps.map((a) => a.name),
     started_at: secs(p.started),
     created_at: secs(p.created),

@@ -4,7 +4,7 @@
 // into the new namespaces (ffi/spawn.ts), writes `pid`, supervises the apps, writes their exit
 // codes to stage1/rootfs/rkt/status/<app> and returns the pod's exit code (254 when the pod could
 // not be set up).
-import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
@@ -13,7 +13,11 @@ import { kill, waitPid } from "../../ffi/proc.ts";
 import { startPod, type PodInit, type SpawnSpec } from "../../ffi/spawn.ts";
 import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
-import { parseRunArgs } from "../plan/args.ts";
+import { networkMode, parseNetworks } from "../../core/networks.ts";
+import { inNetns } from "../net/netns.ts";
+import type { PodNetwork } from "../net/pod-net.ts";
+import { parseRunArgs, type RunArgs } from "../plan/args.ts";
+import type { Flavor } from "../plan/mounts.ts";
 import { planPod, podFlavor, type HostIsolation } from "../plan/pod.ts";
 import { Supervisor, type AppSpecs } from "../supervisor.ts";
 import { mark } from "../../core/stage0/trace.ts";
@@ -45,8 +49,15 @@ function hostIsolation(): HostIsolation {
   return { cgroups: hostCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
 }
 
-function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {
-  const args = parseRunArgs(argv);
+/** The pod's CNI networks, set up (loaded only then); undefined for host and none. */
+function podNetworks(podDir: string, args: RunArgs, flavor: Flavor): PodNetwork | undefined {
+  const nets = parseNetworks(args.net.join(","));
+  if (flavor === "fly" || networkMode(nets) !== "cni") return undefined;
+  const { setupPodNetworks } = require("../net/pod-net.ts") as typeof import("../net/pod-net.ts");
+  return setupPodNetworks(podDir, args.uuid, nets, args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
+}
+
+function launch(args: RunArgs, podDir: string): { pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {
   const flavor = podFlavor(podDir);
   const host = hostIsolation();
   // again now: the apps join within the window it leaves open (stage1/cgroups/setup.ts)
@@ -57,13 +68,14 @@ function launch(argv: string[], podDir: string): { pod: PodInit; apps: AppSpecs[
   const systemd = flavor === "fly" ? undefined : process.env.NOTIFY_SOCKET;
   const sd = systemd ? (require("../notify.ts") as typeof import("../notify.ts")) : undefined;
   const notifying = sd ? manifest.apps.map((a) => a.name).filter((app) => sd.supportsNotify(podDir, app)) : [];
-  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, { notifying, listen: listenFds() });
+  const network = podNetworks(podDir, args, flavor);
+  const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, { notifying, listen: listenFds() }, network);
   mark("stage1 planned");
   // its sockets exist before PID 1 binds them into the apps
   const notifier = sd && systemd ? new sd.PodNotifier(systemd, podDir, notifying) : undefined;
   mkdirSync(join(podDir, "stage1", "rootfs", "rkt", "status"), { recursive: true });
   if (plan.cgroups) recordCgroupPlan(podDir, plan.cgroups);
-  const pod = startPod(plan.setup, plan.specs);
+  const pod = network ? inNetns(network.netns, () => startPod(plan.setup, plan.specs)) : startPod(plan.setup, plan.specs);
   mark("pod started");
   writeFileSync(join(podDir, "pid"), String(pod.pid));
   try {
@@ -91,14 +103,28 @@ function releaseCgroups(podDir: string): void {
   }
 }
 
+/** Leaves the pod's networks, if it joined any (stage1 gc does the same for a pod that ran). */
+function releaseNetworks(podDir: string, args: RunArgs): void {
+  if (!existsSync(join(podDir, "netns"))) return;
+  try {
+    (require("../net/pod-net.ts") as typeof import("../net/pod-net.ts")).teardownPodNetworks(podDir, args.uuid, args.localConfig);
+  } catch (e) {
+    process.stderr.write(`stage1: ${formatError(e)}\n`);
+  }
+}
+
 /** Runs the pod in `podDir` (default: cwd); resolves to its exit code. */
 export async function main(argv: string[], podDir = process.cwd()): Promise<number> {
   let launched;
+  let args: RunArgs | undefined;
   try {
-    launched = launch(argv, podDir);
+    args = parseRunArgs(argv);
+    launched = launch(args, podDir);
   } catch (e) {
     process.stderr.write(`${formatError(e)}\n`);
     releaseCgroups(podDir);
+    // as rkt's stage1: a pod that could not start leaves its networks at once
+    if (args) releaseNetworks(podDir, args);
     return 254;
   }
   const { pod, apps, specs, uuid, interactive, notifier } = launched;

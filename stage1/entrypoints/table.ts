@@ -30,3 +30,8 @@ export async function dispatch(argv: string[]): Promise<number> {
 export async function builtinStage1(name: "run" | "stop" | "gc" | "enter", argv: string[], podDir: string): Promise<number> {
   return (await entrypoints[name]!())(argv, podDir);
 }
+
+/** The built-in `gc` as rkt's stage0 calls a stage1's: with the local configuration (its network plugins). */
+export function builtinGc(localConfig: string): (uuid: string, podDir: string) => Promise<void> {
+  return async (uuid, podDir) => void (await builtinStage1("gc", [`--local-config=${localConfig}`, uuid], podDir));
+}

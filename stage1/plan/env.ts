@@ -27,12 +27,14 @@ export function appEnvironment(appName: string, env: readonly EnvironmentVariabl
 /**
  * AC_METADATA_URL of a pod stage0 registered (`mdsToken`, stage1's --mds-token) as rkt's stage1 set
  * it: the host's address as the pod reaches it, with the token. Host networking reaches the host on
- * 127.0.0.1 (rkt's localhostIP); `none` cannot reach it at all.
+ * 127.0.0.1 (rkt's localhostIP), CNI networks on the host's side of the first network (`hostIP`);
+ * `none` cannot reach it at all.
  */
-export function metadataEnv(mdsToken: string | undefined, net: "host" | "none"): Record<string, string> {
+export function metadataEnv(mdsToken: string | undefined, net: "host" | "none" | "cni", hostIP?: string): Record<string, string> {
   if (!mdsToken) return {};
-  if (net === "none") throw new RktError("cannot give the apps AC_METADATA_URL: with --net=none the pod cannot reach the metadata service");
+  const ip = net === "host" ? "127.0.0.1" : net === "cni" ? hostIP : undefined;
+  if (!ip) throw new RktError(`cannot give the apps AC_METADATA_URL: ${net === "none" ? "with --net=none" : "on its networks"} the pod cannot reach the metadata service`);
   // loaded only for registered pods
   const { metadataServiceUrl } = require("../../core/mds/endpoint.ts") as typeof import("../../core/mds/endpoint.ts");
-  return { AC_METADATA_URL: metadataServiceUrl("127.0.0.1", mdsToken) };
+  return { AC_METADATA_URL: metadataServiceUrl(ip, mdsToken) };
 }

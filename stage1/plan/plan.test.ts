@@ -6,7 +6,7 @@ import { MS } from "../../ffi/constants.ts";
 import { parseRunArgs } from "./args.ts";
 import { appEnvironment } from "./env.ts";
 import { planPodMounts, resolveAppMounts } from "./mounts.ts";
-import { parseNetworks, supportedNetworkMode } from "../../core/networks.ts";
+import { networkMode, parseNetworks } from "../../core/networks.ts";
 import { resolveInRoot } from "./rootpath.ts";
 import { resolveCredentials } from "./user.ts";
 import { lowerOomScoresForUserns } from "./pod.ts";
@@ -31,10 +31,12 @@ describe("stage1 run arguments", () => {
     expect(() => parseRunArgs(["--net=host"])).toThrow(/missing pod UUID/);
   });
 
-  test("networks other than host and none fail clearly", () => {
-    expect(supportedNetworkMode(parseNetworks("none"))).toBe("none");
-    expect(() => supportedNetworkMode(parseNetworks(true))).toThrow(/only --net=host and --net=none/);
+  test("--net: host and none stand alone, anything else is a list of CNI networks", () => {
+    expect(networkMode(parseNetworks("none"))).toBe("none");
+    expect(networkMode(parseNetworks(true))).toBe("cni");
+    expect(networkMode(parseNetworks("a:IP=10.0.0.9,default"))).toBe("cni");
     expect(() => parseNetworks("host:a=b")).toThrow(/takes no arguments/);
+    expect(() => parseNetworks("host,default")).toThrow(/host cannot be combined with other networks/);
   });
 });
 

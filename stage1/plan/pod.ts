@@ -8,10 +8,11 @@ import type { DeviceRule } from "../../core/cgroups/devices.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
 import { RktError } from "../../core/errors.ts";
 import { warn } from "../../core/log.ts";
-import { parseNetworks, supportedNetworkMode } from "../../core/networks.ts";
+import { networkMode, parseNetworks } from "../../core/networks.ts";
 import type { PodManifest, RuntimeApp } from "../../core/schema/pod-manifest.ts";
 import { CLONE } from "../../ffi/constants.ts";
 import type { PodSetup, SpawnSpec } from "../../ffi/spawn.ts";
+import type { PodNetwork } from "../net/pod-net.ts";
 import type { AppSpecs } from "../supervisor.ts";
 import type { RunArgs } from "./args.ts";
 import { appEnvironment, metadataEnv } from "./env.ts";
@@ -145,17 +146,19 @@ export function planPod(
   console = "/dev/null",
   flavor: Flavor = "coreos",
   systemd: SystemdPod = {},
+  network?: PodNetwork,
 ): { setup: PodSetup; specs: SpawnSpec[]; apps: AppSpecs[]; cgroups?: CgroupPlan } {
   const notifying = systemd.notifying ?? [];
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
   const fly = flavor === "fly";
   if (fly && manifest.apps.length > 1) throw new RktError("cannot run pod: fly only supports 1 application per pod");
-  const net = fly ? "host" : supportedNetworkMode(parseNetworks(args.net.join(",")));
+  const net = fly ? "host" : networkMode(parseNetworks(args.net.join(",")));
+  if (net === "cni" && !network) throw new RktError("cannot run pod: its networks are not set up");
   // node:os only for fly: it takes ~0.25 ms to load
   const hostname = fly ? (require("node:os") as typeof import("node:os")).hostname() : args.hostname || `rkt-${args.uuid}`;
   const specs: SpawnSpec[] = [];
   const add = (s: SpawnSpec | undefined) => (s ? specs.push(s) - 1 : undefined);
-  const mds = metadataEnv(args.mdsToken, net);
+  const mds = metadataEnv(args.mdsToken, net, network?.hostIP);
   const notifyEnv = (app: string): Record<string, string> => (notifying.includes(app) ? { NOTIFY_SOCKET: APP_NOTIFY_SOCKET } : {});
   const planned = manifest.apps.map((ra) => ({ ra, specs: appSpecs(podDir, ra, args.interactive, { ...mds, ...notifyEnv(ra.name) }) }));
   if (systemd.listen) for (const p of planned) if (p.ra.app?.ports?.some((port) => port.socketActivated)) p.specs.main = socketActivated(p.specs.main, systemd.listen);
@@ -180,7 +183,9 @@ export function planPod(
     flavor,
     podDir,
     hostname,
-    dns: args.dnsConfMode,
+    // without --dns, the DNS of the pod's first network that has any (rkt's precedence)
+    dns: net === "cni" && args.dnsConfMode.resolv === "default" && network?.dns ? { ...args.dnsConfMode, resolv: "cni" } : args.dnsConfMode,
+    cniDns: network?.dns,
     console,
     restrictPaths: !args.disablePaths,
     idShift: idMap?.shift ?? 0,
@@ -189,8 +194,9 @@ export function planPod(
   if (podOom !== undefined) ops.push({ op: "write", path: "/proc/self/oom_score_adj", content: String(podOom), mode: 0o644 });
   let cloneFlags = fly ? CLONE.CLONE_NEWNS : CLONE.CLONE_NEWPID | CLONE.CLONE_NEWNS | CLONE.CLONE_NEWUTS;
   if (!fly && args.ipc !== "parent") cloneFlags |= CLONE.CLONE_NEWIPC;
+  // a CNI pod's PID 1 starts in the namespace its networks were set up in (stage1/net/netns.ts)
   if (net === "none") cloneFlags |= CLONE.CLONE_NEWNET;
   // fly keeps the host's UTS namespace: an empty hostname tells PID 1 not to set one
-  const setup: PodSetup = { cloneFlags, ops, hostname: fly ? "" : hostname, loopbackUp: net === "none", keepSession: args.interactive, idMap };
+  const setup: PodSetup = { cloneFlags, ops, hostname: fly ? "" : hostname, loopbackUp: net !== "host", keepSession: args.interactive, idMap };
   return { setup, specs, apps, cgroups };
 }

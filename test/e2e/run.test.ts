@@ -139,14 +139,11 @@ describe.skipIf(!!requires("root", "busybox"))("rkt run", () => {
     expect(bad.stderr).toContain("conflicting flags set with --pod-manifest");
   });
 
-  test("rkt's errors: per-app flags before an image, --net=default, a missing executable", () => {
+  test("rkt's errors: per-app flags before an image, a missing executable", () => {
     using ctx = rktContext();
     const r1 = ctx.rkt(["run", "--exec=/bin/true", aci]);
     expect(r1.code).toBe(254);
     expect(r1.stderr).toContain("--exec must follow an image");
-    const r2 = ctx.rkt(["--insecure-options=image", "run", aci]);
-    expect(r2.code).toBe(254);
-    expect(r2.stderr).toContain("only --net=host and --net=none are supported so far");
     const r3 = run(ctx, aci, "--exec=/no/such/file");
     expect(r3.code).toBe(127);
     expect(r3.stderr).toContain('Error: Unable to open "/no/such/file": No such file or directory');

@@ -2,7 +2,7 @@
 // skips with the reason; under CI=true as root a missing need fails the file, never skips silently.
 import { existsSync } from "node:fs";
 
-export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay" | "skopeo" | "docker-registry" | "socat" | "systemd-socket-activate" | "go" | "appc-spec-sources";
+export type Need = "root" | "gpg" | "actool" | "busybox" | "gcc" | "xz" | "bzip2" | "overlay" | "skopeo" | "docker-registry" | "socat" | "systemd-socket-activate" | "go" | "appc-spec-sources" | "cni-plugins" | "iptables";
 
 const TOOL: Record<string, string> = {
   gpg: "/usr/bin/gpg",
@@ -17,6 +17,8 @@ const TOOL: Record<string, string> = {
   "systemd-socket-activate": "/usr/bin/systemd-socket-activate",
   go: "/usr/bin/go",
   "appc-spec-sources": "/usr/share/gocode/src/github.com/appc/spec/ace/validator.go",
+  "cni-plugins": "/usr/lib/cni/ptp",
+  iptables: "/usr/sbin/iptables",
 };
 
 function lacks(need: Need): string | undefined {

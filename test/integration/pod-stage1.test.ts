@@ -95,10 +95,11 @@ describe.skipIf(!!requires("root", "busybox"))("stage1 run", () => {
     expect(r.stderr).toContain('cannot start the exec of app "app1": Error: Unable to open "/no/such": No such file or directory');
   });
 
-  test("--net=default is refused until networking exists", () => {
+  test("a network that is not configured is refused before anything is set up", () => {
     using pod = testPod([sh("app1", "true")]);
-    const r = pod.run(["--net=default"]);
+    const r = pod.run(["--net=default,no-such-net"]);
     expect(r.code).toBe(254);
-    expect(r.stderr).toContain("only --net=host and --net=none");
+    expect(r.stderr).toContain("networks not found: no-such-net");
+    expect(existsSync(join(pod.dir, "netns"))).toBe(false);
   });
 });

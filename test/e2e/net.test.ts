@@ -1,0 +1,190 @@
+// CNI networking as a user drives it (acceptance.md rkt_net*: NetDefaultConnectivity,
+// NetDefaultNetNS, NetCustomPtp, NetCustomBridge, NetDefaultIPArg, NetCNIEnv, NetCNIDNS, errors),
+// with Debian's containernetworking-plugins as the real peers. Traffic goes only to the pods'
+// own network namespaces; custom networks keep their address leases in the test's directory, and
+// each test checks that gc leaves no namespace, mount, link, masquerade rule or lease behind.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rktContext, type RktContext } from "../helpers/context.ts";
+import { busyboxAci } from "../helpers/images.ts";
+import { requires } from "../helpers/requires.ts";
+
+let dir: string;
+let aci: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "rkt-e2e-net-"));
+  aci = join(dir, "busybox.aci");
+  await busyboxAci(aci);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const DEFAULT_LEASES = "/var/lib/cni/networks/default";
+
+function hostLinks(): string[] {
+  return Bun.spawnSync(["ip", "-o", "link", "show"]).stdout.toString().split("\n").map((l) => l.split(":")[1]?.trim().split("@")[0] ?? "").filter(Boolean).sort();
+}
+
+function natRules(): string {
+  return Bun.spawnSync(["iptables", "-t", "nat", "-S"]).stdout.toString();
+}
+
+/** Runs `script` in a pod of `net` with busybox's applets at hand; returns rkt's result and the pod's UUID. */
+function runOn(ctx: RktContext, net: string, script: string, extra: string[] = []) {
+  const uuidFile = join(ctx.tmp, `uuid-${Math.random()}`);
+  const r = ctx.rkt(["--insecure-options=image", "run", `--net=${net}`, `--uuid-file-save=${uuidFile}`, ...extra, aci, "--exec=/bin/busybox", "--", "sh", "-c", script]);
+  const stderr = r.stderr.replace("rkt: warning: image signature verification has been disabled\n", "");
+  return { ...r, stderr, uuid: existsSync(uuidFile) ? readFileSync(uuidFile, "utf8") : "" };
+}
+
+/** A network configuration in the context's net.d, with its leases kept in the test's directory. */
+function addNet(ctx: RktContext, file: string, conf: Record<string, unknown>): void {
+  mkdirSync(join(ctx.localConfig, "net.d"), { recursive: true });
+  const ipam = conf.ipam as Record<string, unknown> | undefined;
+  const withLeases = ipam?.type === "host-local" ? { ...conf, ipam: { ...ipam, dataDir: join(ctx.tmp, "leases") } } : conf;
+  writeFileSync(join(ctx.localConfig, "net.d", file), JSON.stringify({ cniVersion: "0.1.0", ...withLeases }));
+}
+
+/** A plugin in net.d (the first place rkt looks) that records its environment and stdin, then runs `then`. */
+function recordingPlugin(ctx: RktContext, name: string, then: string): string {
+  const log = join(ctx.tmp, `${name}.log`);
+  mkdirSync(log, { recursive: true });
+  const path = join(ctx.localConfig, "net.d", name);
+  writeFileSync(path, `#!/bin/sh\nenv | grep '^CNI_' | sort > ${log}/env.$CNI_COMMAND\ncat > ${log}/stdin.$CNI_COMMAND\n${then} < ${log}/stdin.$CNI_COMMAND\n`);
+  chmodSync(path, 0o755);
+  return log;
+}
+
+describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt run with CNI networks", () => {
+  test("the default network: eth0 in 172.16.28.0/24, the host reachable, shown by list and status; gc releases it all", () => {
+    using ctx = rktContext();
+    const links = hostLinks();
+    const r = runOn(ctx, "default", "readlink /proc/self/ns/net; ip -4 -o addr show eth0; ip route; ping -c 1 -W 3 172.16.28.1 >/dev/null && echo reached");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const [podNs, addr] = r.stdout.split("\n");
+    expect(podNs).toMatch(/^net:\[\d+\]$/);
+    expect(podNs).not.toBe(readlinkSync("/proc/self/ns/net"));
+    const ip = /inet (172\.16\.28\.\d+)\/24/.exec(addr!)?.[1];
+    expect(ip).toBeDefined();
+    expect(r.stdout).toContain("default via 172.16.28.1 dev eth0");
+    expect(r.stdout).toContain("reached");
+
+    // rkt's record: the pinned namespace, the network, and what list and status print of it
+    const podDir = join(ctx.dir, "pods", "run", r.uuid);
+    const netns = readFileSync(join(podDir, "netns"), "utf8");
+    expect(netns).toBe(`/var/run/netns/rkt-${r.uuid}`);
+    const pinned = join(realpathSync("/var/run/netns"), `rkt-${r.uuid}`);
+    expect(readFileSync("/proc/self/mounts", "utf8")).toContain(` ${pinned} nsfs `);
+    expect(ctx.rkt(["list", "--no-legend"]).stdout).toContain(`default:ip4=${ip}`);
+    expect(ctx.rkt(["status", r.uuid]).stdout).toContain(`networks=default:ip4=${ip}\n`);
+    const [pod] = JSON.parse(ctx.rkt(["list", "--format=json"]).stdout);
+    expect(pod.networks).toEqual([
+      { netName: "default", netConf: join(podDir, "net", "99-default.conf"), pluginPath: "/usr/lib/cni/ptp", ifName: "eth0", ip, args: "", mask: "ffffff00" },
+    ]);
+    expect(natRules()).toContain(r.uuid); // ipMasq
+    expect(existsSync(join(DEFAULT_LEASES, ip!))).toBe(true);
+
+    expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+    expect(existsSync(netns)).toBe(false);
+    expect(readFileSync("/proc/self/mounts", "utf8")).not.toContain(pinned);
+    expect(natRules()).not.toContain(r.uuid);
+    expect(existsSync(join(DEFAULT_LEASES, ip!))).toBe(false);
+    expect(hostLinks()).toEqual(links);
+  }, 30_000);
+
+  test("networks from the local configuration in file-name order, eth0 and eth1, with IP= from --net", () => {
+    using ctx = rktContext();
+    addNet(ctx, "10-rkttest-ptp.conf", { name: "rkttest-ptp", type: "ptp", ipam: { type: "host-local", subnet: "10.217.1.0/24" } });
+    addNet(ctx, "20-rkttest-br.conf", { name: "rkttest-br", type: "bridge", bridge: "rkttest-br0", isGateway: true, ipam: { type: "host-local", subnet: "10.217.2.0/24" } });
+    try {
+      const r = runOn(ctx, "rkttest-br,rkttest-ptp:IP=10.217.1.42", "ip -4 -o addr show eth0; ip -4 -o addr show eth1; ping -c 1 -W 3 10.217.2.1 >/dev/null && echo bridge reached");
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/eth0\s+inet 10\.217\.1\.42\/24/);
+      expect(r.stdout).toMatch(/eth1\s+inet 10\.217\.2\.\d+\/24/);
+      expect(r.stdout).toContain("bridge reached");
+      expect(ctx.rkt(["status", r.uuid]).stdout).toMatch(/networks=rkttest-ptp:ip4=10\.217\.1\.42, rkttest-br:ip4=10\.217\.2\.\d+\n/);
+      expect(readdirSync(join(ctx.tmp, "leases", "rkttest-ptp"))).toContain("10.217.1.42");
+      expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+      for (const net of ["rkttest-ptp", "rkttest-br"]) expect(readdirSync(join(ctx.tmp, "leases", net)).filter((f) => f.startsWith("10."))).toEqual([]);
+    } finally {
+      Bun.spawnSync(["ip", "link", "del", "rkttest-br0"]); // the bridge plugin leaves its bridge, as it should
+    }
+  }, 30_000);
+
+  test("the plugin contract: rkt's CNI_* environment, the configuration on stdin, DEL at gc; the result's DNS is the pod's resolv.conf", () => {
+    using ctx = rktContext();
+    addNet(ctx, "10-rkttest-dns.conf", { name: "rkttest-dns", type: "rkttest-proxy", dns: { nameservers: ["10.217.3.53"], search: ["rkt.test"] }, ipam: { type: "host-local", subnet: "10.217.3.0/24" } });
+    const log = recordingPlugin(ctx, "rkttest-proxy", "exec /usr/lib/cni/ptp");
+    const r = runOn(ctx, "rkttest-dns:IgnoreUnknown=1;FOO=bar", "cat /etc/resolv.conf");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("# Generated by rkt from the pod's network\nnameserver 10.217.3.53\nsearch rkt.test\n");
+    const env = readFileSync(join(log, "env.ADD"), "utf8");
+    expect(env).toContain(`CNI_CONTAINERID=${r.uuid}\n`);
+    expect(env).toContain("CNI_COMMAND=ADD\nCNI_CONTAINERID");
+    expect(env).toContain(`CNI_NETNS=/var/run/netns/rkt-${r.uuid}\n`);
+    expect(env).toContain("CNI_ARGS=IgnoreUnknown=1;FOO=bar\n");
+    expect(env).toContain("CNI_IFNAME=eth0\n");
+    expect(env).toContain(`CNI_PATH=${join(ctx.localConfig, "net.d")}:/usr/lib/rkt/plugins/net:`);
+    expect(env).toContain("CNI_VERSION=0.1.0\n");
+    expect(JSON.parse(readFileSync(join(log, "stdin.ADD"), "utf8")).name).toBe("rkttest-dns");
+    expect(existsSync(join(log, "env.DEL"))).toBe(false);
+
+    // --dns comes before the network's DNS, as in rkt
+    const withDns = runOn(ctx, "rkttest-dns:IgnoreUnknown=1", "cat /etc/resolv.conf", ["--dns=10.217.9.9"]);
+    expect(withDns.stdout).toContain("nameserver 10.217.9.9\n");
+    expect(withDns.stdout).not.toContain("10.217.3.53");
+
+    expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+    expect(readFileSync(join(log, "env.DEL"), "utf8")).toContain("CNI_COMMAND=DEL\n");
+    expect(readdirSync(join(ctx.tmp, "leases", "rkttest-dns")).filter((f) => f.startsWith("10."))).toEqual([]);
+  }, 30_000);
+
+  test("a plugin that fails: rkt says why, the pod does not run, and its namespace and address are released at once", () => {
+    using ctx = rktContext();
+    addNet(ctx, "10-rkttest-fail.conf", { name: "rkttest-fail", type: "rkttest-fail" });
+    const log = recordingPlugin(ctx, "rkttest-fail", `[ "$CNI_COMMAND" = DEL ] && exit 0; echo '{"cniVersion":"0.1.0","code":11,"msg":"no addresses left","details":"range full"}'; exit 1 #`);
+    const r = runOn(ctx, "rkttest-fail", "echo should not run");
+    expect(r.code).toBe(254);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("cannot set up the pod's networks");
+    expect(r.stderr).toContain("ADD failed: no addresses left; range full");
+    expect(readFileSync(join(log, "env.DEL"), "utf8")).toContain("CNI_COMMAND=DEL\n");
+    expect(existsSync(`/var/run/netns/rkt-${r.uuid}`)).toBe(false);
+    expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+    expect(ctx.rkt(["list", "--no-legend"]).stdout).toBe("");
+  }, 30_000);
+
+  test("a pod whose stage1 was killed with SIGKILL leaves its network to gc", async () => {
+    using ctx = rktContext();
+    const uuidFile = join(ctx.tmp, "uuid");
+    const proc = Bun.spawn(ctx.argv(["--insecure-options=image", "run", "--net=default", `--uuid-file-save=${uuidFile}`, aci, "--exec=/bin/sleep", "--", "100"]), { stdout: "ignore", stderr: "ignore" });
+    let uuid = "";
+    for (let i = 0; i < 200 && !uuid; i++) {
+      await Bun.sleep(25);
+      const u = existsSync(uuidFile) ? readFileSync(uuidFile, "utf8") : "";
+      if (u && ctx.rkt(["status", "--wait-ready=5s", u]).stdout.startsWith("state=running")) uuid = u;
+    }
+    expect(uuid).not.toBe("");
+    proc.kill(9);
+    await proc.exited;
+    await Bun.sleep(200);
+    expect(existsSync(`/var/run/netns/rkt-${uuid}`)).toBe(true);
+    expect(ctx.rkt(["rm", uuid]).code).toBe(0);
+    expect(existsSync(`/var/run/netns/rkt-${uuid}`)).toBe(false);
+    expect(natRules()).not.toContain(uuid);
+  }, 30_000);
+
+  test("host and none stand alone; an unknown network is refused before the pod is made", () => {
+    using ctx = rktContext();
+    const mixed = ctx.rkt(["--insecure-options=image", "run", "--net=host,default", aci]);
+    expect(mixed.code).toBe(254);
+    expect(mixed.stderr).toContain('invalid --net "host,default": host cannot be combined with other networks');
+    const unknown = ctx.rkt(["--insecure-options=image", "run", "--net=default,rkttest-nope", aci]);
+    expect(unknown.code).toBe(254);
+    expect(unknown.stderr).toEndWith("\nrkt: networks not found: rkttest-nope\n");
+    expect(ctx.rkt(["list", "--no-legend"]).stdout).toBe("");
+  });
+});
