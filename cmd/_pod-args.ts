@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { parsePullPolicy } from "../core/fetch/finder.ts";
 import { UsageError } from "../core/errors.ts";
 import { formatUidRange } from "../core/pods/uid-range.ts";
-import { parseNetworks } from "../core/networks.ts";
+import { networkMode, parseNetworks } from "../core/networks.ts";
 import { isolatorOverrides } from "../core/stage0/app-isolators.ts";
-import { parseEnvFile, parseEnvFlags, parseMountFlag, type AppOptions } from "../core/stage0/manifest.ts";
+import { parseEnvFile, parseEnvFlags, parseMountFlag, parsePortFlag, type AppOptions } from "../core/stage0/manifest.ts";
 import type { PrepareOptions } from "../core/stage0/prepare.ts";
 import { chooseStage1 } from "../core/stage0/stage1-image.ts";
 import type { DnsOptions } from "../core/stage0/dns.ts";
@@ -25,7 +25,7 @@ export const PREPARE_FLAGS = {
   "stage1-from-dir": { type: "string", description: "filename of an image in stage1 images directory to use as stage1" },
   volume: { type: "string", description: "volumes to mount into the pod (NAME,kind=host|empty,…)" },
   mount: { type: "string", description: "mounts of volumes into apps: volume=NAME,target=PATH" },
-  port: { type: "string", description: "ports to expose on the host (requires contained network): NAME:[HOSTIP:]HOSTPORT" },
+  port: { type: "string", description: "ports to expose on the host (requires contained network). Syntax: --port=NAME:[HOSTIP:]HOSTPORT" },
   "inherit-env": { type: "boolean", description: "inherit all environment variables not set by apps" },
   "set-env": { type: "string", description: "an environment variable to set for apps: NAME=VALUE" },
   "set-env-file": { type: "string", description: "path to an environment variables file" },
@@ -113,8 +113,9 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
   // rkt's run/prepare choose the range; its module loads only with the flag
   const userns = pod["private-users"] ? (require("../core/stage0/userns.ts") as typeof import("../core/stage0/userns.ts")) : undefined;
   const privateUsers = userns?.choosePrivateUsers();
-  if (list(pod.port).length) throw new UsageError("--port needs a contained network (--net=default or a CNI network), which is not supported yet");
   const net = parseNetworks(str(pod.net) ?? "default");
+  const mode = networkMode(net);
+  if (withRuntime && list(pod.port).length && mode !== "cni") throw new UsageError(`--port flag does not work with '${mode}' networking`);
   if (pod["mds-register"] && net.some((n) => n.name === "none")) {
     throw new UsageError("--mds-register flag does not work with --net=none. Please use 'host', 'default' or an equivalent network");
   }
@@ -135,6 +136,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       podManifest,
       volumes: list(pod.volume).map(parseVolumeFlag),
       mounts: list(pod.mount).map(parseMountFlag),
+      ports: list(pod.port).map(parsePortFlag),
       setEnv: [...(envFile ? parseEnvFile(readFileSync(envFile, "utf8")) : []), ...parseEnvFlags(list(pod["set-env"]), "set-env")],
       inheritEnv: pod["inherit-env"] === true,
       noOverlay: pod["no-overlay"] === true,

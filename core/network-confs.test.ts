@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadNetConfs, parseNetConf, selectNets } from "./network-confs.ts";
-import { formatNetInfo, maskOf, parseNetworks } from "./networks.ts";
+import { formatNetInfo, forwardedPorts, maskOf, parseNetworks } from "./networks.ts";
+import { parsePortFlag } from "./stage0/manifest.ts";
 
 function configDir(files: Record<string, object | string>): string {
   const dir = mkdtempSync(join(tmpdir(), "rkt-netconf-"));
@@ -62,5 +63,28 @@ describe("CNI network configurations", () => {
     expect(maskOf("10.0.0.1/31")).toBe("/////g==");
     const n = { netConf: "", pluginPath: "", ifName: "eth0", args: "", mask: "" };
     expect(formatNetInfo([{ ...n, netName: "default", ip: "172.16.28.2" }, { ...n, netName: "b", ip: "10.1.1.9" }])).toBe("default:ip4=172.16.28.2, b:ip4=10.1.1.9");
+  });
+});
+
+describe("--port", () => {
+  const app = (name: string, ports: [string, number][]) => ({ name, image: { id: "" }, app: { ports: ports.map(([n, port]) => ({ name: n, protocol: "tcp", port, count: 1, socketActivated: false })) } });
+
+  test("NAME:[HOSTIP:]HOSTPORT as rkt's portList", () => {
+    expect(parsePortFlag("http:8080")).toEqual({ name: "http", hostPort: 8080 });
+    expect(parsePortFlag("http:127.0.0.1:8080")).toEqual({ name: "http", hostIP: "127.0.0.1", hostPort: 8080 });
+    expect(() => parsePortFlag("Http:80")).toThrow('"Http" is not a valid port name');
+    expect(() => parsePortFlag("http:0")).toThrow('"0" is not a valid port number');
+  });
+
+  test("each exposed port is the one app port of its name; podPort overrides it", () => {
+    const apps = [app("a", [["http", 80]]), app("b", [["dns", 53]])] as never;
+    expect(forwardedPorts({ apps, ports: [{ name: "dns", hostPort: 5353, hostIP: "10.0.0.1" }] })).toEqual([{ protocol: "tcp", hostPort: 5353, hostIP: "10.0.0.1", podPort: 53 }]);
+    expect(forwardedPorts({ apps, ports: [{ name: "http", hostPort: 8080, podPort: { name: "http", protocol: "udp", port: 81, count: 1, socketActivated: false } }] })).toEqual([
+      { protocol: "udp", hostPort: 8080, hostIP: undefined, podPort: 81 },
+    ]);
+    expect(() => forwardedPorts({ apps, ports: [{ name: "ssh", hostPort: 22 }] })).toThrow('port name "ssh" is not defined by any apps');
+    expect(() => forwardedPorts({ apps: [app("a", [["http", 80]]), app("b", [["http", 8080]])] as never, ports: [{ name: "http", hostPort: 80 }] })).toThrow(
+      'port name "http" defined for apps "a" and "b"',
+    );
   });
 });

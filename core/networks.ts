@@ -2,7 +2,8 @@
 // with the special names host, none, all, default and default-restricted; and what stage1 records of
 // the CNI networks a pod joined, for `rkt list` and `rkt status`.
 import { readFileSync } from "node:fs";
-import { UsageError } from "./errors.ts";
+import { RktError, UsageError } from "./errors.ts";
+import type { PodManifest } from "./schema/pod-manifest.ts";
 
 export interface NetworkRequest {
   name: string;
@@ -80,4 +81,27 @@ export function maskOf(addr: string): string {
   const bits = Number(addr.split("/")[1] ?? 32);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return Buffer.from([mask >>> 24, (mask >>> 16) & 255, (mask >>> 8) & 255, mask & 255]).toString("base64");
+}
+
+/** A host port forwarded into the pod (rkt's networking.ForwardedPort). */
+export interface ForwardedPort {
+  protocol: string;
+  hostPort: number;
+  /** only this host address; undefined: every local address */
+  hostIP?: string;
+  podPort: number;
+}
+
+/**
+ * The pod manifest's `ports`, each matched with the one app port of its name (rkt's
+ * ForwardedPorts): a name no app defines, or two apps define, is an error.
+ */
+export function forwardedPorts(pod: Pick<PodManifest, "apps" | "ports">): ForwardedPort[] {
+  return pod.ports.map((ep) => {
+    const owners = pod.apps.flatMap((a) => (a.app?.ports ?? []).filter((p) => p.name === ep.name).map((p) => ({ app: a.name, p })));
+    if (owners.length === 0) throw new RktError(`port name "${ep.name}" is not defined by any apps`);
+    if (owners.length > 1) throw new RktError(`port name "${ep.name}" defined for apps "${owners[0]!.app}" and "${owners[1]!.app}"`);
+    const { p } = owners[0]!;
+    return { protocol: ep.podPort?.protocol ?? p.protocol, hostPort: ep.hostPort, hostIP: ep.hostIP, podPort: ep.podPort?.port ?? p.port };
+  });
 }

@@ -32,8 +32,8 @@ echo "+ rkt fetch --insecure-options=image $work/hello.aci"
 "${rkt[@]}" --insecure-options=image fetch "$work/hello.aci"
 echo "+ rkt image list"
 "${rkt[@]}" image list
-echo "+ rkt run --net=host example.com/hello:1.0"
-"${rkt[@]}" run --net=host example.com/hello:1.0
+echo "+ rkt run example.com/hello:1.0"
+"${rkt[@]}" run example.com/hello:1.0
 echo "+ rkt list"
 "${rkt[@]}" list
 echo "+ rkt gc --grace-period=0s"

@@ -4,7 +4,9 @@
 import { UsageError } from "../errors.ts";
 import type { App, EnvironmentVariable } from "../schema/app.ts";
 import type { ImageManifest } from "../schema/image-manifest.ts";
-import type { Mount, PodManifest, RuntimeApp, Volume } from "../schema/pod-manifest.ts";
+import type { ExposedPort, Mount, PodManifest, RuntimeApp, Volume } from "../schema/pod-manifest.ts";
+import { forwardedPorts } from "../networks.ts";
+import { isIP } from "./dns.ts";
 import { appNameFromImageName, isACName, keyValues, type Label } from "../schema/types.ts";
 import { rktVersion } from "../version.ts";
 import { applyIsolatorOverrides, type IsolatorOverrides } from "./app-isolators.ts";
@@ -40,12 +42,27 @@ export interface PodOptions {
   /** --inherit-env: rkt's own environment under the image's */
   inheritEnv: boolean;
   inheritedEnv?: Record<string, string | undefined>;
+  /** --port: host ports forwarded to the apps' ports of those names */
+  ports?: ExposedPort[];
 }
 
 /** An app's image, already in the store. */
 export interface ResolvedImage {
   key: string;
   manifest: ImageManifest;
+}
+
+/** Parses `--port NAME:[HOSTIP:]HOSTPORT` (rkt's portList.Set). */
+export function parsePortFlag(s: string): ExposedPort {
+  const parts = s.split(":");
+  if (parts.length < 2 || parts.length > 3) throw new UsageError(`invalid --port "${s}": expected NAME:[HOSTIP:]HOSTPORT`);
+  const [name, ...rest] = parts as [string, ...string[]];
+  const hostIP = rest.length === 2 ? rest[0]! : undefined;
+  const port = rest[rest.length - 1]!;
+  if (!isACName(name)) throw new UsageError(`invalid --port "${s}": "${name}" is not a valid port name`);
+  if (hostIP !== undefined && isIP(hostIP) !== 4) throw new UsageError(`invalid --port "${s}": "${hostIP}" is not a valid IPv4 address`);
+  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new UsageError(`invalid --port "${s}": "${port}" is not a valid port number`);
+  return hostIP ? { name, hostIP, hostPort: Number(port) } : { name, hostPort: Number(port) };
 }
 
 /** Parses `--mount volume=NAME,target=PATH`. */
@@ -135,6 +152,9 @@ export function generatePodManifest(apps: readonly AppOptions[], images: readonl
     names.add(name);
     return runtimeApp(name, img, app, pod);
   });
+  const ports = pod.ports ?? [];
+  // stage1 matches them again; a name no app has fails here, before any pod exists
+  forwardedPorts({ apps: runtimeApps, ports });
   return {
     acVersion: rktVersion(),
     acKind: "PodManifest",
@@ -142,6 +162,6 @@ export function generatePodManifest(apps: readonly AppOptions[], images: readonl
     volumes: pod.volumes,
     isolators: [],
     annotations: [{ name: "coreos.com/rkt/stage1/mutable", value: "false" }],
-    ports: [],
+    ports,
   };
 }

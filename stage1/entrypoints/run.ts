@@ -7,13 +7,14 @@
 import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatError } from "../../core/log.ts";
-import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
+import { parsePodManifest, type PodManifest } from "../../core/schema/pod-manifest.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
 import { startPod, type PodInit, type SpawnSpec } from "../../ffi/spawn.ts";
 import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
-import { networkMode, parseNetworks } from "../../core/networks.ts";
+import { RktError } from "../../core/errors.ts";
+import { forwardedPorts, networkMode, parseNetworks } from "../../core/networks.ts";
 import { inNetns } from "../net/netns.ts";
 import type { PodNetwork } from "../net/pod-net.ts";
 import { parseRunArgs, type RunArgs } from "../plan/args.ts";
@@ -49,12 +50,16 @@ function hostIsolation(): HostIsolation {
   return { cgroups: hostCgroups(), lastCap: Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")), arch: process.arch };
 }
 
-/** The pod's CNI networks, set up (loaded only then); undefined for host and none. */
-function podNetworks(podDir: string, args: RunArgs, flavor: Flavor): PodNetwork | undefined {
+/** The pod's CNI networks and forwarded ports, set up (loaded only then); undefined for host and none. */
+function podNetworks(podDir: string, args: RunArgs, flavor: Flavor, manifest: PodManifest): PodNetwork | undefined {
   const nets = parseNetworks(args.net.join(","));
-  if (flavor === "fly" || networkMode(nets) !== "cni") return undefined;
+  const mode = flavor === "fly" ? "host" : networkMode(nets);
+  if (mode !== "cni") {
+    if (manifest.ports.length) throw new RktError(`--port flag does not work with '${mode}' networking`);
+    return undefined;
+  }
   const { setupPodNetworks } = require("../net/pod-net.ts") as typeof import("../net/pod-net.ts");
-  return setupPodNetworks(podDir, args.uuid, nets, args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
+  return setupPodNetworks(podDir, args.uuid, nets, forwardedPorts(manifest), args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
 }
 
 function launch(args: RunArgs, podDir: string): { pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {
@@ -68,7 +73,7 @@ function launch(args: RunArgs, podDir: string): { pod: PodInit; apps: AppSpecs[]
   const systemd = flavor === "fly" ? undefined : process.env.NOTIFY_SOCKET;
   const sd = systemd ? (require("../notify.ts") as typeof import("../notify.ts")) : undefined;
   const notifying = sd ? manifest.apps.map((a) => a.name).filter((app) => sd.supportsNotify(podDir, app)) : [];
-  const network = podNetworks(podDir, args, flavor);
+  const network = podNetworks(podDir, args, flavor, manifest);
   const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, { notifying, listen: listenFds() }, network);
   mark("stage1 planned");
   // its sockets exist before PID 1 binds them into the apps

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { cniResolvConf } from "../plan/mounts.ts";
 import { metadataEnv } from "../plan/env.ts";
 import { findPlugin, parseResult } from "./cni.ts";
+import { routeInterface } from "./portfwd.ts";
 
 describe("CNI results", () => {
   test("the address, gateway and DNS of a 0.1/0.2 result and of a 0.3+ result", () => {
@@ -28,5 +29,21 @@ describe("CNI results", () => {
     expect(() => metadataEnv("0123abcd", "cni", undefined)).toThrow("on its networks the pod cannot reach the metadata service");
     expect(() => metadataEnv("0123abcd", "none")).toThrow("with --net=none");
     expect(metadataEnv(undefined, "cni")).toEqual({});
+  });
+});
+
+describe("port forwarding", () => {
+  test("the host's link to a pod address: the longest matching prefix of /proc/net/route", () => {
+    const routes = [
+      "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT",
+      "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0",
+      "rkt0\t001CA8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0",
+      "veth1a2b\t0E1C10AC\t00000000\t0005\t0\t0\t0\tFFFFFFFF\t0\t0\t0",
+      "",
+    ].join("\n");
+    expect(routeInterface(routes, "172.16.28.14")).toBe("veth1a2b");
+    expect(routeInterface(routes, "192.168.28.7")).toBe("rkt0");
+    expect(routeInterface(routes, "172.16.28.15")).toBe("eth0");
+    expect(routeInterface(routes.split("\n").slice(0, 1).join("\n"), "10.0.0.1")).toBeUndefined();
   });
 });

@@ -2,14 +2,17 @@
 // (networking/networking.go): a network namespace pinned under /var/run/netns, its path in
 // `<pod>/netns`; per network, in order, a copy of its configuration in `<pod>/net/` and an ADD with
 // interface eth<i>, recorded in `<pod>/net-info.json` before the plugin runs, so that a failed or
-// killed setup is undone by the same teardown: DEL in reverse order, then the namespace.
+// killed setup is undone by the same teardown: DEL in reverse order, then the namespace. Host
+// ports are forwarded to the pod's address on the first network that masquerades (else the last).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { RktError } from "../../core/errors.ts";
 import { loadNetConfs, selectNets } from "../../core/network-confs.ts";
-import { maskOf, netInfoFile, readNetInfo, type NetInfo, type NetworkRequest } from "../../core/networks.ts";
+import { maskOf, netInfoFile, readNetInfo, type ForwardedPort, type NetInfo, type NetworkRequest } from "../../core/networks.ts";
+import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
 import { execPlugin, findPlugin, pluginDirs, type CniResult } from "./cni.ts";
 import { createNetns, NETNS_DIR, removeNetns } from "./netns.ts";
+import { forwardPorts, unforwardPorts } from "./portfwd.ts";
 
 /** What the apps' side of the pod needs from its networks. */
 export interface PodNetwork {
@@ -25,8 +28,24 @@ function netnsRecord(podDir: string): string {
   return join(podDir, "netns");
 }
 
-/** Joins the pod in `podDir` to `requested` networks; on failure, undoes what it did and throws. */
-export function setupPodNetworks(podDir: string, uuid: string, requested: readonly NetworkRequest[], localConfig: string | undefined, warn: (msg: string) => void): PodNetwork {
+/** Whether the pod's manifest forwards ports (an unreadable one might). */
+function hasPorts(podDir: string): boolean {
+  try {
+    return parsePodManifest(readFileSync(join(podDir, "pod"))).ports.length > 0;
+  } catch {
+    return true;
+  }
+}
+
+/** Joins the pod in `podDir` to `requested` networks and forwards `ports`; on failure, undoes what it did and throws. */
+export function setupPodNetworks(
+  podDir: string,
+  uuid: string,
+  requested: readonly NetworkRequest[],
+  ports: readonly ForwardedPort[],
+  localConfig: string | undefined,
+  warn: (msg: string) => void,
+): PodNetwork {
   const nets = selectNets(loadNetConfs(localConfig, warn), requested);
   const netns = join(NETNS_DIR, `rkt-${uuid}`);
   writeFileSync(netnsRecord(podDir), netns);
@@ -49,6 +68,8 @@ export function setupPodNetworks(podDir: string, uuid: string, requested: readon
       pod.hostIP ??= r.gateway;
       if (r.dns?.nameservers?.length) pod.dns ??= r.dns;
     });
+    const forwarding = infos[nets.findIndex((n) => n.conf.ipMasq)] ?? infos[infos.length - 1];
+    if (forwarding) forwardPorts(uuid, forwarding.ip, ports);
     return pod;
   } catch (e) {
     try {
@@ -70,6 +91,11 @@ export function teardownPodNetworks(podDir: string, uuid: string, localConfig: s
   const netns = readFileSync(netnsRecord(podDir), "utf8").trim();
   const dirs = pluginDirs(localConfig, podDir);
   let first: unknown;
+  try {
+    if (hasPorts(podDir)) unforwardPorts(uuid);
+  } catch (e) {
+    first = new RktError("cannot remove the pod's port forwarding", { cause: e });
+  }
   for (const info of readNetInfo(podDir).reverse()) {
     try {
       // the recorded path names the pod directory where the pod ran; gc finds it moved

@@ -1,5 +1,6 @@
 // CNI networking as a user drives it (acceptance.md rkt_net*: NetDefaultConnectivity,
-// NetDefaultNetNS, NetCustomPtp, NetCustomBridge, NetDefaultIPArg, NetCNIEnv, NetCNIDNS, errors),
+// NetDefaultNetNS, NetCustomPtp, NetCustomBridge, NetDefaultIPArg, NetCNIEnv, NetCNIDNS,
+// NetPortFwdConnectivity, errors),
 // with Debian's containernetworking-plugins as the real peers. Traffic goes only to the pods'
 // own network namespaces; custom networks keep their address leases in the test's directory, and
 // each test checks that gc leaves no namespace, mount, link, masquerade rule or lease behind.
@@ -9,15 +10,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
+import { freePort } from "../helpers/registry.ts";
 import { requires } from "../helpers/requires.ts";
 
 let dir: string;
 let aci: string;
+let web: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "rkt-e2e-net-"));
   aci = join(dir, "busybox.aci");
+  web = join(dir, "web.aci");
   await busyboxAci(aci);
+  await busyboxAci(
+    web,
+    { name: "example.com/web", app: { exec: ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ name: "http", protocol: "tcp", port: 80 }] } },
+    { customize: (rootfs) => void (mkdirSync(join(rootfs, "www")), writeFileSync(join(rootfs, "www", "index.html"), "hello from the pod\n")) },
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -176,6 +185,42 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
     expect(existsSync(`/var/run/netns/rkt-${uuid}`)).toBe(false);
     expect(natRules()).not.toContain(uuid);
   }, 30_000);
+
+  test("--port forwards a host port to the app's port, from localhost too, with rkt's iptables chains; gc removes them", async () => {
+    using ctx = rktContext();
+    const port = freePort();
+    const uuidFile = join(ctx.tmp, "uuid");
+    const proc = Bun.spawn(ctx.argv(["--insecure-options=image", "run", `--port=http:${port}`, `--uuid-file-save=${uuidFile}`, web]), { stdout: "ignore", stderr: "pipe" });
+    try {
+      let body = "";
+      for (let i = 0; i < 100 && !body; i++) {
+        await Bun.sleep(50);
+        body = await fetch(`http://127.0.0.1:${port}/index.html`).then((r) => r.text(), () => "");
+      }
+      expect(body).toBe("hello from the pod\n");
+      const uuid = readFileSync(uuidFile, "utf8");
+      const chain = `RKT-PFWD-DNAT-${uuid.slice(0, 8)}`;
+      const ip = /default:ip4=([\d.]+)/.exec(ctx.rkt(["status", uuid]).stdout)?.[1];
+      expect(natRules()).toContain(`-A ${chain} -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${ip}:80`);
+      expect(ctx.rkt(["stop", uuid]).code).toBe(0);
+      await proc.exited;
+      expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+      expect(natRules()).not.toContain(uuid.slice(0, 8));
+    } finally {
+      proc.kill();
+    }
+  }, 30_000);
+
+  test("--port errors: a port no app has, host networking, bad syntax; no pod is made", () => {
+    using ctx = rktContext();
+    const run = (...args: string[]) => ctx.rkt(["--insecure-options=image", "run", ...args, web]);
+    expect(run("--port=nope:8080").stderr).toContain('port name "nope" is not defined by any apps');
+    expect(run("--net=host", "--port=http:8080").stderr).toContain("--port flag does not work with 'host' networking");
+    expect(run("--port=http").stderr).toContain('invalid --port "http": expected NAME:[HOSTIP:]HOSTPORT');
+    expect(run("--port=http:1.2.3:80").stderr).toContain('"1.2.3" is not a valid IPv4 address');
+    expect(run("--port=http:70000").stderr).toContain('"70000" is not a valid port number');
+    expect(ctx.rkt(["list", "--no-legend"]).stdout).toBe("");
+  });
 
   test("host and none stand alone; an unknown network is refused before the pod is made", () => {
     using ctx = rktContext();
