@@ -123,6 +123,22 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
     }
   }, 30_000);
 
+  test("default-restricted: a host-only link without masquerading; a user network named default replaces rkt's", () => {
+    using ctx = rktContext();
+    const restricted = runOn(ctx, "default-restricted", "ip -4 -o addr show eth0; ping -c 1 -W 3 172.31.0.1 >/dev/null && echo reached");
+    expect(restricted.stderr).toBe("");
+    expect(restricted.stdout).toMatch(/eth0\s+inet 172\.31\.\d+\.\d+\/16/);
+    expect(restricted.stdout).toContain("reached");
+    expect(natRules()).not.toContain(restricted.uuid);
+
+    addNet(ctx, "50-default.conf", { name: "default", type: "ptp", ipam: { type: "host-local", subnet: "10.217.5.0/24" } });
+    const own = runOn(ctx, "default", "ip -4 -o addr show eth0");
+    expect(own.stdout).toMatch(/eth0\s+inet 10\.217\.5\.\d+\/24/);
+    expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+    expect(existsSync(`/var/run/netns/rkt-${restricted.uuid}`)).toBe(false);
+    expect(readdirSync(join(ctx.tmp, "leases", "default")).filter((f) => f.startsWith("10."))).toEqual([]);
+  }, 30_000);
+
   test("the plugin contract: rkt's CNI_* environment, the configuration on stdin, DEL at gc; the result's DNS is the pod's resolv.conf", () => {
     using ctx = rktContext();
     addNet(ctx, "10-rkttest-dns.conf", { name: "rkttest-dns", type: "rkttest-proxy", dns: { nameservers: ["10.217.3.53"], search: ["rkt.test"] }, ipam: { type: "host-local", subnet: "10.217.3.0/24" } });
