@@ -2,9 +2,8 @@
 // groups from cmd/_apps.ts, into the options core/stage0 takes. Shared so both commands accept
 // exactly rkt's flags with rkt's semantics and conflicts.
 import type { ArgsDef } from "citty";
-import { readFileSync } from "node:fs";
 import { parsePullPolicy } from "../core/fetch/finder.ts";
-import { UsageError } from "../core/errors.ts";
+import { readGivenFile, UsageError } from "../core/errors.ts";
 import { formatUidRange } from "../core/pods/uid-range.ts";
 import { networkMode, parseNetworks } from "../core/networks.ts";
 import { isolatorOverrides } from "../core/stage0/app-isolators.ts";
@@ -137,7 +136,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
       volumes: list(pod.volume).map(parseVolumeFlag),
       mounts: list(pod.mount).map(parseMountFlag),
       ports: list(pod.port).map(parsePortFlag),
-      setEnv: [...(envFile ? parseEnvFile(readFileSync(envFile, "utf8")) : []), ...parseEnvFlags(list(pod["set-env"]), "set-env")],
+      setEnv: [...(envFile ? parseEnvFile(readGivenFile(envFile, "--set-env-file")) : []), ...parseEnvFlags(list(pod["set-env"]), "set-env")],
       inheritEnv: pod["inherit-env"] === true,
       noOverlay: pod["no-overlay"] === true,
       privateUsers,

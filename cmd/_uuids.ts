@@ -1,7 +1,6 @@
 // The pod arguments of stop and rm: UUIDs (or prefixes) given as arguments or via --uuid-file.
 import type { ArgsDef } from "citty";
-import { readFileSync } from "node:fs";
-import { UsageError } from "../core/errors.ts";
+import { readGivenFile, UsageError } from "../core/errors.ts";
 import { dataPaths } from "../core/paths.ts";
 import { resolvePodUuid } from "../core/pods/uuid.ts";
 import { getGlobals, positionals } from "./_shared.ts";
@@ -14,7 +13,7 @@ export const uuidFileArg = {
 export function podArgs(args: { _: string[]; "uuid-file"?: string }): string[] {
   const pos = positionals(args);
   if (args["uuid-file"] && pos.length) throw new UsageError("cannot use both UUID arguments and --uuid-file");
-  const given = args["uuid-file"] ? [readFileSync(args["uuid-file"], "utf8").trim()] : pos;
+  const given = args["uuid-file"] ? [readGivenFile(args["uuid-file"], "--uuid-file").trim()] : pos;
   if (given.length === 0 || given.some((u) => u === "")) throw new UsageError("at least one pod UUID is required");
   const paths = dataPaths(getGlobals().dir);
   return given.map((u) => resolvePodUuid(paths, u));

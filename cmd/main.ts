@@ -33,7 +33,16 @@ const POD_STARTERS = new Set(["run", "run-prepared"]);
 async function runResolved(name: string, cmd: CommandDef<any>, rawArgs: string[]): Promise<unknown> {
   if (RAW_ARGS_ONLY.has(name)) return cmd.run?.({ rawArgs, args: { _: rawArgs } as ParsedArgs, cmd });
   const { runCommand } = await import("citty");
-  return (await runCommand(cmd, { rawArgs })).result;
+  try {
+    return (await runCommand(cmd, { rawArgs })).result;
+  } catch (e) {
+    // citty's own argument errors ("Missing required positional argument: IMAGE"): a usage error
+    if ((e as { code?: string }).code === "EARG") {
+      const missing = /^Missing required positional argument: (\S+)$/.exec((e as Error).message)?.[1];
+      throw new UsageError(missing ? `missing ${missing} argument` : (e as Error).message);
+    }
+    throw e;
+  }
 }
 
 const root: CommandDef<any> = {

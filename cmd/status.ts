@@ -1,8 +1,7 @@
 // `rkt status [--wait[=DURATION]] [--wait-ready[=DURATION]] [--format=json] (UUID | --uuid-file=F)`.
 import { defineCommand } from "citty";
-import { readFileSync } from "node:fs";
 import { parseDuration } from "../core/duration.ts";
-import { UsageError } from "../core/errors.ts";
+import { readGivenFile, UsageError } from "../core/errors.ts";
 import { formatNetInfo } from "../core/networks.ts";
 import { isExited, stateName } from "../core/pods/state.ts";
 import { podJson, podStatus, waitPod } from "../core/stage0/status.ts";
@@ -30,7 +29,7 @@ export default defineCommand({
   async run({ args }) {
     const format = outputFormat(args.format);
     const pos = positionals(args);
-    const uuid = args["uuid-file"] ? readFileSync(args["uuid-file"], "utf8").trim() : pos[0];
+    const uuid = args["uuid-file"] ? readGivenFile(args["uuid-file"], "--uuid-file").trim() : pos[0];
     if (!uuid || pos.length > (args["uuid-file"] ? 0 : 1)) throw new UsageError("status needs exactly one pod UUID (or --uuid-file)");
     const g = getGlobals();
     const wait = waitFor(args.wait, "wait");

@@ -1,6 +1,7 @@
 // The error tree of rkt: every failure rkt reports is an RktError (or wraps one as `cause`).
 // Messages are lowercase, without a trailing period, and say what was expected and what was found.
 // The top level (cmd/main.ts) is the only place that prints them.
+import { readFileSync } from "node:fs";
 
 /** Base of rkt's own errors; exit code 254 as in rkt v1.x. */
 export class RktError extends Error {
@@ -50,4 +51,18 @@ export function causeChain(err: unknown): unknown[] {
 /** The message of an error-like value, without its class name. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The text of a file the user named with `flag` (--set-env-file, --pod-manifest, --uuid-file): a
+ * missing or unreadable one is a one-line error naming the flag, the path and the reason.
+ */
+export function readGivenFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    // Node's "ENOENT: no such file or directory, open '/x'": the reason alone
+    const reason = /^[A-Z]+: ([^,]+)/.exec(messageOf(e))?.[1] ?? messageOf(e);
+    throw new RktError(`cannot read ${flag} "${path}": ${reason}`);
+  }
 }

@@ -2,7 +2,8 @@
 // store, create the pod directory (embryo → prepare, locked), write the pod manifest and appsinfo;
 // copy each app's rootfs with --no-overlay (overlays are mounted when the pod runs, as rkt does).
 // The caller gets the pod still locked in prepare/ and moves it on.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readGivenFile } from "../errors.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GlobalOptions } from "../config/options.ts";
 import { findImage, type PullPolicy } from "../fetch/finder.ts";
@@ -53,7 +54,7 @@ async function resolveImage(g: GlobalOptions, store: ImageStore, image: string, 
 /** Resolves images and builds the manifest: from the command line, or from --pod-manifest. */
 async function podManifestAndImages(g: GlobalOptions, store: ImageStore, opts: PrepareOptions): Promise<{ manifest: PodManifest; images: PreparedImage[] }> {
   if (opts.podManifest) {
-    const manifest = parsePodManifest(readFileSync(opts.podManifest));
+    const manifest = parsePodManifest(readGivenFile(opts.podManifest, "--pod-manifest"));
     const images: PreparedImage[] = [];
     for (const ra of manifest.apps) {
       const img = await resolveImage(g, store, ra.image.id, undefined, "never");
