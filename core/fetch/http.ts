@@ -64,11 +64,22 @@ export async function withResponseTimeout(what: string, url: string, send: (sign
   }
 }
 
-/** A hint for the TLS failures a user can do something about. */
-function tlsHint(err: unknown): string {
+/** Connection failures said in words, in place of Bun's messages ("ECONNREFUSED: Unable to connect. Is the computer able to access the url?"). */
+const CONNECT_FAILURES: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+};
+
+/** Why a request got no response, as the user can act on it: a connection failure, or an untrusted certificate. */
+function failureReason(err: unknown): string {
   // ofetch wraps the fetch error: its code is on the cause
   const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
   const code = String(e?.code ?? e?.cause?.code ?? "");
+  if (CONNECT_FAILURES[code]) return `: ${CONNECT_FAILURES[code]}`;
   return /CERT|VERIFY|SELF_SIGNED|ISSUER|HOSTNAME|ALTNAME/i.test(code) ? " (the server's certificate is not trusted; --insecure-options=tls skips the check)" : "";
 }
 
@@ -115,7 +126,9 @@ export async function httpRequest(url: string | URL, opts: HttpOptions, init: Re
       );
     } catch (cause) {
       if (cause instanceof ConnectionError) throw cause;
-      throw new ConnectionError(`cannot fetch ${init.what} "${href}"${tlsHint(cause)}`, { cause });
+      const reason = failureReason(cause);
+      // a reason in words says all; Bun's error stays the cause otherwise (--debug shows it)
+      throw new ConnectionError(`cannot fetch ${init.what} "${href}"${reason}`, reason.startsWith(":") ? undefined : { cause });
     }
     const location = res.headers.get("location");
     if (!REDIRECTS.has(res.status) || !location) return res;

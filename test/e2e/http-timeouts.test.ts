@@ -46,6 +46,17 @@ describe.skipIf(!!requires("actool"))("http timeouts", () => {
     return { host: `127.0.0.1:${l.port}`, seen, [Symbol.dispose]: () => l.stop(true) };
   }
 
+  test("a port no server listens on: connection refused, in words", async () => {
+    using ctx = rktContext("http-timeouts");
+    const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const url = `https://127.0.0.1:${l.port}/app.aci`;
+    l.stop(true);
+    const r = await fetch(ctx, url);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toEndWith(`rkt: cannot fetch image "${url}": connection refused\n`);
+    noImages(ctx);
+  });
+
   test("a server that accepts the connection and never answers", async () => {
     using ctx = rktContext("http-timeouts");
     using silent = silentServer();
