@@ -1,6 +1,6 @@
 // rkt's --net value (rkt/cli/net.go): a comma-separated list of networks, each `name[:K=V;K2=V2]`,
-// with the special names host, none, all, default and default-restricted; and what stage1 records of
-// the CNI networks a pod joined, for `rkt list` and `rkt status`.
+// with the special names host, none, all, default and default-restricted; what stage1 records of
+// the CNI networks a pod joined, for `rkt list` and `rkt status`; and the host ports it forwards.
 import { readFileSync } from "node:fs";
 import { RktError, UsageError } from "./errors.ts";
 import type { PodManifest } from "./schema/pod-manifest.ts";
@@ -76,7 +76,7 @@ export function formatNetInfo(nets: readonly NetInfo[]): string {
   return nets.map((n) => `${n.netName}:ip4=${n.ip}`).join(", ");
 }
 
-/** The prefix length of `addr` ("172.16.28.2/24") as Go encodes a net.IPMask in JSON: base64 of its 4 bytes. */
+/** The netmask of `addr` ("172.16.28.2/24") as Go encodes a net.IPMask in JSON: base64 of its 4 bytes. */
 export function maskOf(addr: string): string {
   const bits = Number(addr.split("/")[1] ?? 32);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;

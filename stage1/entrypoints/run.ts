@@ -14,12 +14,12 @@ import { startPod, type PodInit, type SpawnSpec } from "../../ffi/spawn.ts";
 import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
 import { RktError } from "../../core/errors.ts";
-import { forwardedPorts, networkMode, parseNetworks } from "../../core/networks.ts";
+import { forwardedPorts, parseNetworks } from "../../core/networks.ts";
 import { inNetns } from "../net/netns.ts";
 import type { PodNetwork } from "../net/pod-net.ts";
 import { parseRunArgs, type RunArgs } from "../plan/args.ts";
 import type { Flavor } from "../plan/mounts.ts";
-import { planPod, podFlavor, type HostIsolation } from "../plan/pod.ts";
+import { planPod, podFlavor, podNetworkMode, type HostIsolation } from "../plan/pod.ts";
 import { Supervisor, type AppSpecs } from "../supervisor.ts";
 import { mark } from "../../core/stage0/trace.ts";
 import type { PodNotifier } from "../notify.ts";
@@ -52,14 +52,13 @@ function hostIsolation(): HostIsolation {
 
 /** The pod's CNI networks and forwarded ports, set up (loaded only then); undefined for host and none. */
 function podNetworks(podDir: string, args: RunArgs, flavor: Flavor, manifest: PodManifest): PodNetwork | undefined {
-  const nets = parseNetworks(args.net.join(","));
-  const mode = flavor === "fly" ? "host" : networkMode(nets);
+  const mode = podNetworkMode(args, flavor);
   if (mode !== "cni") {
     if (manifest.ports.length) throw new RktError(`--port flag does not work with '${mode}' networking`);
     return undefined;
   }
   const { setupPodNetworks } = require("../net/pod-net.ts") as typeof import("../net/pod-net.ts");
-  return setupPodNetworks(podDir, args.uuid, nets, forwardedPorts(manifest), args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
+  return setupPodNetworks(podDir, args.uuid, parseNetworks(args.net.join(",")), forwardedPorts(manifest), args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
 }
 
 function launch(args: RunArgs, podDir: string): { pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {

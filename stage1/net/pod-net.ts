@@ -106,6 +106,7 @@ export function teardownPodNetworks(podDir: string, uuid: string, localConfig: s
       first ??= new RktError(`cannot remove the pod from network "${info.netName}"`, { cause: e });
     }
   }
+  // only where stage1 pins namespaces: the record is a file in the pod directory, and gc runs as root
   if (netns.startsWith(`${NETNS_DIR}/`)) removeNetns(netns);
   if (first) throw first;
   rmSync(netnsRecord(podDir), { force: true });

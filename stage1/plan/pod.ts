@@ -134,6 +134,11 @@ export function podFlavor(podDir: string): Flavor {
   return stage1ImageName(podDir) === FLY_IMAGE_NAME ? "fly" : "coreos";
 }
 
+/** The pod's networking: fly always uses the host's, as rkt's; else stage1's --net. */
+export function podNetworkMode(args: RunArgs, flavor: Flavor): "host" | "none" | "cni" {
+  return flavor === "fly" ? "host" : networkMode(parseNetworks(args.net.join(",")));
+}
+
 /**
  * Everything needed to launch and supervise the pod. The fly flavor (rkt's stage1-fly) runs its one
  * app chrooted in the host's namespaces but for mounts: no PID 1 of its own, the host's hostname.
@@ -152,7 +157,7 @@ export function planPod(
   if (manifest.apps.length === 0) throw new RktError("cannot run pod: its manifest has no apps");
   const fly = flavor === "fly";
   if (fly && manifest.apps.length > 1) throw new RktError("cannot run pod: fly only supports 1 application per pod");
-  const net = fly ? "host" : networkMode(parseNetworks(args.net.join(",")));
+  const net = podNetworkMode(args, flavor);
   if (net === "cni" && !network) throw new RktError("cannot run pod: its networks are not set up");
   // node:os only for fly: it takes ~0.25 ms to load
   const hostname = fly ? (require("node:os") as typeof import("node:os")).hostname() : args.hostname || `rkt-${args.uuid}`;
