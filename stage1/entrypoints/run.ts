@@ -103,7 +103,7 @@ function releaseCgroups(podDir: string): void {
   try {
     removePodCgroups(podDir);
   } catch (e) {
-    process.stderr.write(`stage1: ${formatError(e)}\n`);
+    process.stderr.write(`${formatError(e)}\n`);
   }
 }
 
@@ -113,7 +113,7 @@ function releaseNetworks(podDir: string, args: RunArgs): void {
   try {
     (require("../net/pod-net.ts") as typeof import("../net/pod-net.ts")).teardownPodNetworks(podDir, args.uuid, args.localConfig);
   } catch (e) {
-    process.stderr.write(`stage1: ${formatError(e)}\n`);
+    process.stderr.write(`${formatError(e)}\n`);
   }
 }
 
