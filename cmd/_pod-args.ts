@@ -39,7 +39,7 @@ export const PREPARE_FLAGS = {
 
 /** Runtime flags of run (and run-prepared). */
 export const RUNTIME_FLAGS = {
-  net: { type: "string", description: "configure the pod's networking: host, none, default or a list of networks", valueHint: "[=n1[:args],n2...]", default: "default" },
+  net: { type: "string", description: "configure the pod's networking: host, none, or networks to join (default, default-restricted, all, or names from net.d), each with optional CNI_ARGS", valueHint: "n[:args],...", default: "default" },
   dns: { type: "string", description: "name servers to write in /etc/resolv.conf (or host, none)" },
   "dns-search": { type: "string", description: "DNS search domains to write in /etc/resolv.conf" },
   "dns-opt": { type: "string", description: "DNS options to write in /etc/resolv.conf" },
