@@ -1,9 +1,10 @@
 // CNI networking as a user drives it (acceptance.md rkt_net*: NetDefaultConnectivity,
 // NetDefaultNetNS, NetCustomPtp, NetCustomBridge, NetDefaultIPArg, NetCNIEnv, NetCNIDNS,
 // NetPortFwdConnectivity, errors),
-// with Debian's containernetworking-plugins as the real peers. Traffic goes only to the pods'
-// own network namespaces; custom networks keep their address leases in the test's directory, and
-// each test checks that gc leaves no namespace, mount, link, masquerade rule or lease behind.
+// with Debian's containernetworking-plugins as the real peers. Traffic goes only from the host to
+// the pods, in the network namespaces these tests make (pods send none); custom networks keep their
+// address leases in the test's directory, and each test checks that gc leaves no namespace, mount,
+// link, masquerade rule or lease behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,10 +68,10 @@ function recordingPlugin(ctx: RktContext, name: string, then: string): string {
 }
 
 describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt run with CNI networks", () => {
-  test("the default network: eth0 in 172.16.28.0/24, the host reachable, shown by list and status; gc releases it all", () => {
+  test("the default network: eth0 in 172.16.28.0/24 routed through the host, shown by list and status; gc releases it all", () => {
     using ctx = rktContext();
     const links = hostLinks();
-    const r = runOn(ctx, "default", "readlink /proc/self/ns/net; ip -4 -o addr show eth0; ip route; ping -c 1 -W 3 172.16.28.1 >/dev/null && echo reached");
+    const r = runOn(ctx, "default", "readlink /proc/self/ns/net; ip -4 -o addr show eth0; ip route");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const [podNs, addr] = r.stdout.split("\n");
@@ -79,7 +80,6 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
     const ip = /inet (172\.16\.28\.\d+)\/24/.exec(addr!)?.[1];
     expect(ip).toBeDefined();
     expect(r.stdout).toContain("default via 172.16.28.1 dev eth0");
-    expect(r.stdout).toContain("reached");
 
     // rkt's record: the pinned namespace, the network, and what list and status print of it
     const podDir = join(ctx.dir, "pods", "run", r.uuid);
@@ -109,11 +109,11 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
     addNet(ctx, "10-rkttest-ptp.conf", { name: "rkttest-ptp", type: "ptp", ipam: { type: "host-local", subnet: "10.217.1.0/24" } });
     addNet(ctx, "20-rkttest-br.conf", { name: "rkttest-br", type: "bridge", bridge: "rkttest-br0", isGateway: true, ipam: { type: "host-local", subnet: "10.217.2.0/24" } });
     try {
-      const r = runOn(ctx, "rkttest-br,rkttest-ptp:IP=10.217.1.42", "ip -4 -o addr show eth0; ip -4 -o addr show eth1; ping -c 1 -W 3 10.217.2.1 >/dev/null && echo bridge reached");
+      const r = runOn(ctx, "rkttest-br,rkttest-ptp:IP=10.217.1.42", "ip -4 -o addr show eth0; ip -4 -o addr show eth1");
       expect(r.stderr).toBe("");
       expect(r.stdout).toMatch(/eth0\s+inet 10\.217\.1\.42\/24/);
       expect(r.stdout).toMatch(/eth1\s+inet 10\.217\.2\.\d+\/24/);
-      expect(r.stdout).toContain("bridge reached");
+      expect(Bun.spawnSync(["ip", "-4", "-o", "addr", "show", "rkttest-br0"]).stdout.toString()).toContain("inet 10.217.2.1/24"); // isGateway
       expect(ctx.rkt(["status", r.uuid]).stdout).toMatch(/networks=rkttest-ptp:ip4=10\.217\.1\.42, rkttest-br:ip4=10\.217\.2\.\d+\n/);
       expect(readdirSync(join(ctx.tmp, "leases", "rkttest-ptp"))).toContain("10.217.1.42");
       expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
@@ -123,12 +123,11 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
     }
   }, 30_000);
 
-  test("default-restricted: a host-only link without masquerading; a user network named default replaces rkt's", () => {
+  test("default-restricted: a link to the host without masquerading; a user network named default replaces rkt's", () => {
     using ctx = rktContext();
-    const restricted = runOn(ctx, "default-restricted", "ip -4 -o addr show eth0; ping -c 1 -W 3 172.31.0.1 >/dev/null && echo reached");
+    const restricted = runOn(ctx, "default-restricted", "ip -4 -o addr show eth0");
     expect(restricted.stderr).toBe("");
     expect(restricted.stdout).toMatch(/eth0\s+inet 172\.31\.\d+\.\d+\/16/);
-    expect(restricted.stdout).toContain("reached");
     expect(natRules()).not.toContain(restricted.uuid);
 
     addNet(ctx, "50-default.conf", { name: "default", type: "ptp", ipam: { type: "host-local", subnet: "10.217.5.0/24" } });
@@ -202,7 +201,7 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
     expect(natRules()).not.toContain(uuid);
   }, 30_000);
 
-  test("--port forwards a host port to the app's port, from localhost too, with rkt's iptables chains; gc removes them", async () => {
+  test("--port forwards a host port to the app's port, from localhost too, with rkt's iptables chains; gc removes them; the pod answers at its address", async () => {
     using ctx = rktContext();
     const port = freePort();
     const uuidFile = join(ctx.tmp, "uuid");
@@ -215,9 +214,11 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
       }
       expect(body).toBe("hello from the pod\n");
       const uuid = readFileSync(uuidFile, "utf8");
+      // and the pod itself at its address, as any host on its network reaches it
+      const podIP = /default:ip4=([\d.]+)/.exec(ctx.rkt(["status", uuid]).stdout)?.[1];
+      expect(await fetch(`http://${podIP}/index.html`).then((r) => r.text())).toBe("hello from the pod\n");
       const chain = `RKT-PFWD-DNAT-${uuid.slice(0, 8)}`;
-      const ip = /default:ip4=([\d.]+)/.exec(ctx.rkt(["status", uuid]).stdout)?.[1];
-      expect(natRules()).toContain(`-A ${chain} -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${ip}:80`);
+      expect(natRules()).toContain(`-A ${chain} -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${podIP}:80`);
       expect(ctx.rkt(["stop", uuid]).code).toBe(0);
       await proc.exited;
       expect(ctx.rkt(["gc", "--grace-period=0s"]).code).toBe(0);
