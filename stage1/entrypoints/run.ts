@@ -73,6 +73,8 @@ function launch(args: RunArgs, podDir: string): { pod: PodInit; apps: AppSpecs[]
   const sd = systemd ? (require("../notify.ts") as typeof import("../notify.ts")) : undefined;
   const notifying = sd ? manifest.apps.map((a) => a.name).filter((app) => sd.supportsNotify(podDir, app)) : [];
   const network = podNetworks(podDir, args, flavor, manifest);
+  // and once more after the CNI plugins, which take far longer than that window
+  if (network) primeCgroupMigration();
   const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, { notifying, listen: listenFds() }, network);
   mark("stage1 planned");
   // its sockets exist before PID 1 binds them into the apps
