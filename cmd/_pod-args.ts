@@ -5,7 +5,7 @@ import type { ArgsDef } from "citty";
 import { parsePullPolicy } from "../core/fetch/finder.ts";
 import { readGivenFile, UsageError } from "../core/errors.ts";
 import { formatUidRange } from "../core/pods/uid-range.ts";
-import { networkMode, parseNetworks } from "../core/networks.ts";
+import { checkPortsNetwork, networkMode, parseNetworks } from "../core/networks.ts";
 import { isolatorOverrides } from "../core/stage0/app-isolators.ts";
 import { parseEnvFile, parseEnvFlags, parseMountFlag, parsePortFlag, type AppOptions } from "../core/stage0/manifest.ts";
 import type { PrepareOptions } from "../core/stage0/prepare.ts";
@@ -113,8 +113,7 @@ export function parsePodArgs(argv: readonly string[], withRuntime: boolean): { p
   const userns = pod["private-users"] ? (require("../core/stage0/userns.ts") as typeof import("../core/stage0/userns.ts")) : undefined;
   const privateUsers = userns?.choosePrivateUsers();
   const net = parseNetworks(str(pod.net) ?? "default");
-  const mode = networkMode(net);
-  if (withRuntime && list(pod.port).length && mode !== "cni") throw new UsageError(`--port flag does not work with '${mode}' networking`);
+  if (withRuntime) checkPortsNetwork(networkMode(net), list(pod.port).length);
   if (pod["mds-register"] && net.some((n) => n.name === "none")) {
     throw new UsageError("--mds-register flag does not work with --net=none. Please use 'host', 'default' or an equivalent network");
   }

@@ -35,6 +35,11 @@ export function formatNetworks(nets: readonly NetworkRequest[]): string {
   return nets.map((n) => (n.args === undefined ? n.name : `${n.name}:${n.args}`)).join(",");
 }
 
+/** rkt's check that forwarded ports have a network of the pod's own to forward to. */
+export function checkPortsNetwork(mode: "host" | "none" | "cni", ports: number): void {
+  if (ports > 0 && mode !== "cni") throw new UsageError(`--port flag does not work with '${mode}' networking`);
+}
+
 /** `host`, `none`, or `cni` for a list of CNI networks (parseNetworks keeps host and none alone). */
 export function networkMode(nets: readonly NetworkRequest[]): "host" | "none" | "cni" {
   const first = nets[0]?.name;

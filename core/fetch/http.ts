@@ -74,12 +74,14 @@ const CONNECT_FAILURES: Record<string, string> = {
   ENETUNREACH: "network unreachable",
 };
 
-/** Why a request got no response, as the user can act on it: a connection failure, or an untrusted certificate. */
-function failureReason(err: unknown): string {
-  // ofetch wraps the fetch error: its code is on the cause
+/** The code of a failed request's error (ofetch wraps the fetch error: its code is on the cause). */
+function errorCode(err: unknown): string {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  const code = String(e?.code ?? e?.cause?.code ?? "");
-  if (CONNECT_FAILURES[code]) return `: ${CONNECT_FAILURES[code]}`;
+  return String(e?.code ?? e?.cause?.code ?? "");
+}
+
+/** A hint for the TLS failures a user can do something about. */
+function tlsHint(code: string): string {
   return /CERT|VERIFY|SELF_SIGNED|ISSUER|HOSTNAME|ALTNAME/i.test(code) ? " (the server's certificate is not trusted; --insecure-options=tls skips the check)" : "";
 }
 
@@ -126,9 +128,10 @@ export async function httpRequest(url: string | URL, opts: HttpOptions, init: Re
       );
     } catch (cause) {
       if (cause instanceof ConnectionError) throw cause;
-      const reason = failureReason(cause);
+      const code = errorCode(cause);
       // a reason in words says all; Bun's error stays the cause otherwise (--debug shows it)
-      throw new ConnectionError(`cannot fetch ${init.what} "${href}"${reason}`, reason.startsWith(":") ? undefined : { cause });
+      if (CONNECT_FAILURES[code]) throw new ConnectionError(`cannot fetch ${init.what} "${href}": ${CONNECT_FAILURES[code]}`);
+      throw new ConnectionError(`cannot fetch ${init.what} "${href}"${tlsHint(code)}`, { cause });
     }
     const location = res.headers.get("location");
     if (!REDIRECTS.has(res.status) || !location) return res;

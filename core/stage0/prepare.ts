@@ -2,9 +2,9 @@
 // store, create the pod directory (embryo → prepare, locked), write the pod manifest and appsinfo;
 // copy each app's rootfs with --no-overlay (overlays are mounted when the pod runs, as rkt does).
 // The caller gets the pod still locked in prepare/ and moves it on.
-import { readGivenFile } from "../errors.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readGivenFile } from "../errors.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { findImage, type PullPolicy } from "../fetch/finder.ts";
 import { signatureCheck } from "../fetch/trusted.ts";

@@ -13,8 +13,7 @@ import { kill, waitPid } from "../../ffi/proc.ts";
 import { startPod, type PodInit, type SpawnSpec } from "../../ffi/spawn.ts";
 import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
-import { RktError } from "../../core/errors.ts";
-import { forwardedPorts, parseNetworks } from "../../core/networks.ts";
+import { checkPortsNetwork, forwardedPorts, parseNetworks } from "../../core/networks.ts";
 import { inNetns } from "../net/netns.ts";
 import type { PodNetwork } from "../net/pod-net.ts";
 import { parseRunArgs, type RunArgs } from "../plan/args.ts";
@@ -53,10 +52,8 @@ function hostIsolation(): HostIsolation {
 /** The pod's CNI networks and forwarded ports, set up (loaded only then); undefined for host and none. */
 function podNetworks(podDir: string, args: RunArgs, flavor: Flavor, manifest: PodManifest): PodNetwork | undefined {
   const mode = podNetworkMode(args, flavor);
-  if (mode !== "cni") {
-    if (manifest.ports.length) throw new RktError(`--port flag does not work with '${mode}' networking`);
-    return undefined;
-  }
+  checkPortsNetwork(mode, manifest.ports.length);
+  if (mode !== "cni") return undefined;
   const { setupPodNetworks } = require("../net/pod-net.ts") as typeof import("../net/pod-net.ts");
   return setupPodNetworks(podDir, args.uuid, parseNetworks(args.net.join(",")), forwardedPorts(manifest), args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
 }
