@@ -3,7 +3,7 @@
 // was measured: it saved the main thread ~2.5 ms but cost ~9 ms of CPU on the other one (a second
 // JS VM), so `rkt run` got slower whenever the host had other work, and kept 0.4 MiB more.
 import { cc } from "bun:ffi";
-import { existsSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import shimSource from "./c/spawn.c" with { type: "text" };
 import { cstr } from "./cstr.ts";
@@ -36,22 +36,32 @@ function withTmpdir<T>(dir: string, fn: () => T): T {
   }
 }
 
+/** The C library this process runs on, from its memory map; undefined when it is not glibc's. */
+function processLibc(): string | undefined {
+  return /\s(\/\S*\/libc\.so\.6)$/m.exec(readFileSync("/proc/self/maps", "utf8"))?.[1];
+}
+
 /**
  * Compiles the shim. cc() needs a file; in a compiled binary the source is embedded text. It is
  * written out after this architecture's syscall numbers, without comments (TinyCC's time grows
- * with the text), to a fresh file of this process only (a file another user could plant in /tmp
- * must never be compiled).
+ * with the text), into a fresh directory of this process only (a file another user could plant in
+ * /tmp must never be compiled). TinyCC links with `-lc`, which needs the development files' linker
+ * script libc.so: a host without them (a minimal one) gets one there naming the C library this
+ * process already runs on, which is where the shim's calls resolve.
  */
 function compileShim(): ShimFn {
   const defines = Object.entries(syscalls).filter(([k]) => k.startsWith("SYS_")).map(([k, v]) => `#define ${k} ${v}\n`).join("");
   const source = defines + shimSource.replace(/\/\*[\s\S]*?\*\//g, "");
   const scratch = scratchDir();
-  const file = join(scratch, `rkt-spawn-${process.pid}-${Date.now().toString(36)}.c`);
-  writeFileSync(file, source, { mode: 0o600, flag: "wx" });
+  const dir = mkdtempSync(join(scratch, "rkt-cc-"));
   try {
-    return withTmpdir(scratch, () => cc({ source: file, symbols: { shim: SHIM_SIGNATURE } }).symbols.shim) as unknown as ShimFn;
+    const file = join(dir, "spawn.c");
+    writeFileSync(file, source);
+    const libc = processLibc();
+    if (libc) writeFileSync(join(dir, "libc.so"), `GROUP ( ${libc} )\n`);
+    return withTmpdir(scratch, () => cc({ source: file, flags: libc ? [`-L${dir}`] : [], symbols: { shim: SHIM_SIGNATURE } }).symbols.shim) as unknown as ShimFn;
   } finally {
-    unlinkSync(file);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

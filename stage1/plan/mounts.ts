@@ -100,6 +100,12 @@ export function cniResolvConf(dns: NonNullable<PodMountInput["cniDns"]>): string
   return s;
 }
 
+/** The host's file `source`, read-only at `target`; an empty file where the host has none (a minimal host). */
+function fromHost(source: string, target: string): SetupOp[] {
+  const touch: SetupOp = { op: "touch", path: target };
+  return existsSync(source) ? [touch, ...bind(source, target, false, true)] : [touch];
+}
+
 /**
  * Pod-wide DNS files, as rkt's stage1 init: `rkt-hosts` (stage0's, or the host's) overrides each
  * app's /etc/hosts; `hosts-fallback` serves apps without one. Both name the pod's hostname.
@@ -108,9 +114,9 @@ function planPodEtc(input: PodMountInput): SetupOp[] {
   const { resolv, hosts } = input.dns;
   const ops: SetupOp[] = [];
   const self = `127.0.0.1\t${input.hostname}\n`;
-  if (resolv === "host") ops.push({ op: "touch", path: podEtc(input.podDir, "rkt-resolv.conf") }, ...bind("/etc/resolv.conf", podEtc(input.podDir, "rkt-resolv.conf"), false, true));
+  if (resolv === "host") ops.push(...fromHost("/etc/resolv.conf", podEtc(input.podDir, "rkt-resolv.conf")));
   if (resolv === "cni") ops.push({ op: "write", path: podEtc(input.podDir, "rkt-resolv.conf"), content: cniResolvConf(input.cniDns ?? {}), mode: 0o644 });
-  if (hosts === "host") ops.push({ op: "touch", path: podEtc(input.podDir, "rkt-hosts") }, ...bind("/etc/hosts", podEtc(input.podDir, "rkt-hosts"), false, true));
+  if (hosts === "host") ops.push(...fromHost("/etc/hosts", podEtc(input.podDir, "rkt-hosts")));
   else if (hosts === "stage0") ops.push({ op: "write", path: podEtc(input.podDir, "rkt-hosts"), content: readFileSync(stage0Etc(input.podDir, "rkt-hosts"), "utf8") + self, mode: 0o644 });
   else ops.push({ op: "write", path: podEtc(input.podDir, "hosts-fallback"), content: DEFAULT_HOSTS + self, mode: 0o644 });
   return ops;
