@@ -97,3 +97,6 @@ export const SIG = {
 export const AF_UNIX = 1;
 export const SOCK = { SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000 } as const;
 export const EAGAIN = 11;
+
+/** asm-generic/errno-base.h: waitpid's "no such child" */
+export const ECHILD = 10;

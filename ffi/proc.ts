@@ -2,8 +2,8 @@
 // execve, prctl, signals, pipes. Each throws SyscallError naming the call and its argument.
 import { ptr } from "bun:ffi";
 import { cstr, cstrv } from "./cstr.ts";
-import { check, libc } from "./libc.ts";
-import { O, PR } from "./constants.ts";
+import { check, errno, libc } from "./libc.ts";
+import { ECHILD, O, PR } from "./constants.ts";
 import { SYS_pivot_root } from "./syscalls.ts";
 import { flagNames } from "./errors.ts";
 
@@ -81,4 +81,13 @@ export function waitPid(pid: number): number {
     if (r === pid) return status[0]!;
     check(r, { syscall: "waitpid", path: `pid ${pid}` });
   }
+}
+
+/** waitpid(2) with WNOHANG: whether child `pid` has exited (and is now reaped, or was already). */
+export function reapIfExited(pid: number): boolean {
+  const r = libc.waitpid(pid, new Int32Array(1), 1 /* WNOHANG */);
+  if (r === pid) return true;
+  if (r < 0 && errno() === ECHILD) return true;
+  check(r, { syscall: "waitpid", path: `pid ${pid}` });
+  return false;
 }

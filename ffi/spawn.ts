@@ -3,12 +3,12 @@
 // shim (compiled by ffi/shim.ts), and turns its pipe protocol into typed commands and events. The
 // calling thread never changes namespace.
 import { ptr } from "bun:ffi";
-import { closeSync, read, readSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { MS } from "./constants.ts";
 import { cstr, cstrv } from "./cstr.ts";
 import { SyscallError, errnoName, flagNames } from "./errors.ts";
 import { openNs } from "./ns.ts";
-import { pipe, waitPid } from "./proc.ts";
+import { pipe, reapIfExited, waitPid } from "./proc.ts";
 import { loadShim } from "./shim.ts";
 
 /** One step of the pod's setup, done by its PID 1 inside the new namespaces, in order. */
@@ -82,6 +82,7 @@ const OP_CODE = { mount: 1, mknod: 2, symlink: 3, mkdir: 4, touch: 5, write: 6 }
 /** shim()'s first argument: which of spawn.c's entry points to call with the second. */
 const SHIM_POD_INIT = 1n;
 const SHIM_POD_ENTER = 2n;
+const SHIM_PRIME = 3n;
 
 /** Keeps every buffer a C pointer refers to alive until the clone has copied them. */
 class Arena {
@@ -277,8 +278,11 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
   let open = true;
   // PID 1 reads the plan from this memory (CLONE_VM) until it exits, which closes the event pipe
   let arena: Arena | undefined = a;
-  const buf = new Int32Array(64);
-  const bytes = new Uint8Array(buf.buffer);
+  // Read on the event loop (epoll), not with fs.read, whose blocking reads need Bun's thread pool:
+  // its two threads would stay for the pod's lifetime (~0.2 MiB).
+  const openReader = () => Bun.file(evR).stream().getReader();
+  let reader: ReturnType<typeof openReader> | undefined;
+  let partial = new Uint8Array(0);
   const decode = (kind: number, idx: number, x: number, y: number): InitEvent => {
     switch (kind) {
       case 1:
@@ -304,22 +308,46 @@ export function startPod(setup: PodSetup, specs: readonly SpawnSpec[]): PodInit 
       if (open) closeSync(cmdW);
       open = false;
     },
-    next() {
-      if (early.length) return Promise.resolve(early.splice(0).map(([k, i, x, y]) => decode(k!, i!, x!, y!)));
-      if (!arena) return Promise.resolve([]);
-      // Each event is one atomic 16-byte write, so a read of a multiple of 16 bytes gets whole events.
-      return new Promise((resolve, reject) =>
-        read(evR, bytes, 0, bytes.length, null, (err, n) => {
-          if (err) return reject(err);
-          if (n === 0) {
-            closeSync(evR);
-            arena = undefined;
-          }
-          const events: InitEvent[] = [];
-          for (let i = 0; i < n / 4; i += 4) events.push(decode(buf[i]!, buf[i + 1]!, buf[i + 2]!, buf[i + 3]!));
-          resolve(events);
-        }),
-      );
+    async next() {
+      if (early.length) return early.splice(0).map(([k, i, x, y]) => decode(k!, i!, x!, y!));
+      while (arena) {
+        const { done, value } = await (reader ??= openReader()).read();
+        if (done) {
+          closeSync(evR);
+          arena = undefined;
+          break;
+        }
+        // Each event is one atomic 16-byte write; a chunk may still end inside one.
+        const bytes = partial.length ? Buffer.concat([partial, value]) : value;
+        const whole = bytes.length - (bytes.length % 16);
+        partial = bytes.slice(whole);
+        if (whole === 0) continue;
+        const ints = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + whole));
+        const out: InitEvent[] = [];
+        for (let i = 0; i < ints.length; i += 4) out.push(decode(ints[i]!, ints[i + 1]!, ints[i + 2]!, ints[i + 3]!));
+        return out;
+      }
+      return [];
     },
   };
+}
+
+/** The running startMigration() child, and the memory it reads its path from. */
+let primer: { pid: number; arena: Arena } | undefined;
+
+/**
+ * Starts a child (on this memory, running spawn.c) that moves itself into the cgroup of the
+ * cgroup.procs file `procs` and exits: a cgroup migration beside this thread's work. While the
+ * last one still runs, it is that one's migration that is pending, and no second one starts.
+ */
+export function startMigration(procs: string): void {
+  if (primer && !reapIfExited(primer.pid)) return;
+  const arena = new Arena();
+  const pid = loadShim()(arena.u64([SHIM_PRIME, arena.str(procs)]));
+  primer = pid > 0 ? { pid, arena } : undefined;
+}
+
+/** Reaps the last startMigration() child once it has exited, so that no zombie stays beside a pod. */
+export function reapMigration(): void {
+  if (primer && reapIfExited(primer.pid)) primer = undefined;
 }

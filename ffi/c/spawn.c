@@ -11,10 +11,10 @@
  * --private-users: after the setup (as host root) PID 1 unshares a user namespace, then reports ready;
  *   stage1 writes its uid/gid maps before it sends any command, so every app is born in it, mapped.
  * pod_enter() is `rkt enter`: a child joins a pod's namespaces (setns(mnt) needs one thread), forks.
- * Isolators, socket activation and the mknod fallback take the ~40 lines above DESIGN.md §3's 150:
+ * Isolators, socket activation and the mknod fallback take ~40 lines above DESIGN.md §3's 150:
  * they act in PID 1 or in the app's process between fork and execve, out of JS's reach, on
  * precomputed data (file writes, a capability mask, a BPF program, the fds to keep and the pid to
- * name in LISTEN_PID, the host node to bind where mknod is refused).
+ * name in LISTEN_PID, the host node to bind where mknod is refused). The cgroup prime takes ~8 more.
  */
 typedef unsigned long u64; struct pollfd { int fd; short events, revents; };
 int setsid(void); int open(const char *, int, int); int close(int); int dup2(int, int);
@@ -189,4 +189,13 @@ static int pod_enter(u64 *e) {
   while (pid > 0 && waitpid(pid, &st, 0) < 0) ;
   _exit(pid < 0 ? 126 : (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
 }
-int shim(u64 *a) { return a[0] == 1 ? pod_init((u64 *)a[1]) : pod_enter((u64 *)a[1]); }
+/* The cgroup migration prime (stage1/cgroups/setup.ts): a child on this memory moves itself into
+ * `procs`'s cgroup and exits. A process, not Bun's I/O pool, whose two threads would stay for the
+ * pod's lifetime (~0.2 MiB); ffi/spawn.ts runs one at a time (one stack). Returns its pid or -errno. */
+static char prime_stack[1 << 14];
+static int prime_main(void *procs) { u64 w[3] = { (u64)procs, (u64)"0", 0 }; _exit(write_all(w) ? 1 : 0); }
+static int prime(char *procs) {
+  int pid = clone(prime_main, prime_stack + sizeof prime_stack, 0x100 /* CLONE_VM */ | 17 /* SIGCHLD */, procs);
+  return pid < 0 ? -*__errno_location() : pid;
+}
+int shim(u64 *a) { return a[0] == 1 ? pod_init((u64 *)a[1]) : a[0] == 2 ? pod_enter((u64 *)a[1]) : prime((char *)a[1]); }

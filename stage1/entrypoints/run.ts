@@ -10,7 +10,7 @@ import { formatError } from "../../core/log.ts";
 import { parsePodManifest, type PodManifest } from "../../core/schema/pod-manifest.ts";
 import { SIG } from "../../ffi/constants.ts";
 import { kill, waitPid } from "../../ffi/proc.ts";
-import { startPod, type PodInit, type SpawnSpec } from "../../ffi/spawn.ts";
+import { reapMigration, startPod, type PodInit, type SpawnSpec } from "../../ffi/spawn.ts";
 import { createCgroups, hostCgroups, primeCgroupMigration, recordCgroupPlan } from "../cgroups/setup.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
 import { checkPortsNetwork, forwardedPorts, parseNetworks } from "../../core/networks.ts";
@@ -157,8 +157,14 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     sup.begin();
     // This process stays for the pod's lifetime: once the pod has run a moment (a pod that ends
     // sooner never pays for it), JSC drops the compiled code and free heap it no longer needs
-    // (~0.9 MiB of the ~8 MiB it keeps). Bun.shrink is marked deprecated, hence the guard.
-    timers.push(setTimeout(() => Bun.shrink?.(), SHRINK_AFTER_MS));
+    // (~0.9 MiB of the ~8 MiB it keeps), and the cgroup prime, long done, is reaped. Bun.shrink is
+    // marked deprecated, hence the guard.
+    timers.push(
+      setTimeout(() => {
+        reapMigration();
+        Bun.shrink?.();
+      }, SHRINK_AFTER_MS),
+    );
     while (!sup.done) {
       const events = await pod.next();
       if (events.length === 0) break;
@@ -185,6 +191,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     releaseCgroups(podDir);
     mark("cgroups released");
     timers.forEach(clearTimeout);
+    reapMigration();
     for (const sig of FORWARDED) process.off(sig, forward);
   }
   // PID 1 gone before every app finished: the pod could not run to its end
