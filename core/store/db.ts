@@ -45,6 +45,7 @@ export function openIndex(dbDir: string): Database {
   // The WAL file stays when the last connection closes: every `rkt run` would otherwise delete it
   // (its lastused update made it) and the next one create it again, ~0.3 ms on this disk.
   db.fileControl(constants.SQLITE_FCNTL_PERSIST_WAL, 1);
+  db.exec("PRAGMA journal_size_limit = 0");
   const version = () => (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   if (version() < SCHEMA_VERSION) {
     // IMMEDIATE: two first fetches into a new store both get here; a deferred transaction would
