@@ -59,7 +59,9 @@ function compileShim(): ShimFn {
     writeFileSync(file, source);
     const libc = processLibc();
     if (libc) writeFileSync(join(dir, "libc.so"), `GROUP ( ${libc} )\n`);
-    return withTmpdir(scratch, () => cc({ source: file, flags: libc ? [`-L${dir}`] : [], symbols: { shim: SHIM_SIGNATURE } }).symbols.shim) as unknown as ShimFn;
+    // flags replace Bun's defaults (-std=c11 -Wl,--export-all-symbols -g -O2): no debug info kept
+    const flags = ["-std=c11", ...(libc ? [`-L${dir}`] : [])];
+    return withTmpdir(scratch, () => cc({ source: file, flags, symbols: { shim: SHIM_SIGNATURE } }).symbols.shim) as unknown as ShimFn;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
