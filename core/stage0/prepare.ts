@@ -15,7 +15,8 @@ import { createPod, type LockedPod } from "../pods/lifecycle.ts";
 import { parsePodManifest, type PodManifest } from "../schema/pod-manifest.ts";
 import { ImageStore } from "../store/store.ts";
 import { generatePodManifest, type AppOptions, type PodOptions, type ResolvedImage } from "./manifest.ts";
-import { copyRootfs, overlayUnsupported } from "./rootfs.ts";
+import { copyTree } from "../copy-tree.ts";
+import { overlayUnsupported } from "./rootfs.ts";
 import { checkRunOptions, type RunOptions } from "./run.ts";
 import type { Stage1Location } from "./stage1-image.ts";
 import { writePodStage1 } from "./stage1-pod.ts";
@@ -105,7 +106,7 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
       const appDir = join(pod.path, "stage1", "rootfs", "opt", "stage2", ra.name);
       mkdirSync(appDir, { recursive: true });
       writeFileSync(join(appDir, "manifest"), imageManifest);
-      if (!overlay) copyRootfs(img.rootfs, join(appDir, "rootfs"));
+      if (!overlay) copyTree(img.rootfs, join(appDir, "rootfs"));
     });
     if (overlay) writeFileSync(join(pod.path, "overlay-prepared"), "");
     mkdirSync(join(pod.path, "stage1", "rootfs", "rkt", "status"), { recursive: true });

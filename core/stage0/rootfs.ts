@@ -43,12 +43,6 @@ export function mountOverlay(podDir: string, treeStoreID: string, app: string, l
   mount("overlay", dest, "overlay", 0, `lowerdir=${overlayEscape(lower)},upperdir=${overlayEscape(upper)},workdir=${overlayEscape(work)}`);
 }
 
-/** Copies `lower` to `dest` keeping owners, modes and links (reflinks where the filesystem can). */
-export function copyRootfs(lower: string, dest: string): void {
-  mkdirSync(dest, { recursive: true, mode: 0o755 });
-  const p = Bun.spawnSync(["cp", "-a", "--reflink=auto", `${lower}/.`, dest], { stdout: "ignore", stderr: "pipe" });
-  if (p.exitCode !== 0) throw new RktError(`cannot copy rootfs "${lower}" to "${dest}": ${p.stderr.toString().trim()}`);
-}
 
 /**
  * Mounts the overlay rootfs of every app of a pod prepared with overlay (rkt's setupAppImage), with

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RktError } from "../errors.ts";
-import { copyRootfs, mountOverlay } from "./rootfs.ts";
+import { copyTree } from "../copy-tree.ts";
+import { mountOverlay } from "./rootfs.ts";
 import { ENTRYPOINT_ANNOTATION, INTERFACE_VERSION_ANNOTATION, STAGE1_TREE_ID_FILE, writeStage1Manifest } from "./stage1-image.ts";
 import type { SelectedStage1 } from "./stage1-select.ts";
 
@@ -18,7 +19,7 @@ export function writePodStage1(podDir: string, stage1: SelectedStage1, overlay: 
   mkdirSync(join(podDir, "stage1"), { recursive: true });
   writeFileSync(join(podDir, "stage1", "manifest"), stage1.manifestBytes);
   writeFileSync(join(podDir, STAGE1_TREE_ID_FILE), stage1.treeStoreID);
-  if (!overlay) copyRootfs(stage1.rootfs, join(podDir, "stage1", "rootfs"));
+  if (!overlay) copyTree(stage1.rootfs, join(podDir, "stage1", "rootfs"));
 }
 
 /** The tree a pod's stage1 image was rendered from; undefined for the built-in stage1. */

@@ -4,10 +4,11 @@
 // inaccessible nodes and the pod-wide /etc files; per app: /sys, /dev, /etc files and volumes bound
 // to mountPoints and mounts (rkt's GenerateMounts). The pod's PID 1 applies the plan inside the new
 // namespaces (ffi/c/spawn.c), so /proc is the pod's own.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MS } from "../../ffi/constants.ts";
 import type { SetupOp } from "../../ffi/spawn.ts";
+import { copyTree } from "../../core/copy-tree.ts";
 import { RktError } from "../../core/errors.ts";
 import { warn } from "../../core/log.ts";
 import type { MountPoint } from "../../core/schema/app.ts";
@@ -185,16 +186,13 @@ export function resolveAppMounts(app: AppMountSpec, volumes: readonly Volume[]):
 
 /**
  * Copies what the image has at a mount point into its implicit volume, once (rkt's Docker volume
- * semantics, TestDockerVolumeSemantics). Done here, before the pod's namespaces exist, with `cp -a`
- * (owners, modes, links and times kept): the PID 1 shim has no recursive copy, and only pods with
- * implicit volumes over non-empty image directories pay for the extra process.
+ * semantics, TestDockerVolumeSemantics). Done here, before the pod's namespaces exist (the PID 1
+ * shim has no recursive copy), keeping owners, modes, links and times.
  */
 function prepopulate(imageDir: string, volumeDir: string): void {
   if (existsSync(volumeDir) || !existsSync(imageDir) || !statSync(imageDir).isDirectory()) return;
   if (readdirSync(imageDir).length === 0) return;
-  mkdirSync(volumeDir, { recursive: true });
-  const p = Bun.spawnSync(["cp", "-a", `${imageDir}/.`, volumeDir], { stderr: "pipe" });
-  if (p.exitCode !== 0) throw new RktError(`cannot fill implicit volume "${volumeDir}" from the image: ${p.stderr.toString().trim()}`);
+  copyTree(imageDir, volumeDir);
 }
 
 function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>, recursiveByDefault: boolean, idShift: number): SetupOp[] {
@@ -249,7 +247,7 @@ function planEtc(root: string, input: PodMountInput): SetupOp[] {
 
 /** /proc, /sys and /dev of one app: the pod's own (coreos), or the host's bound in (fly, as rkt's). */
 function planKernelFs(input: PodMountInput, root: string, vols: readonly ResolvedMount[]): SetupOp[] {
-  const { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC } = MS;
+  const { MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC } = MS;
   const dir = (name: string, mode: number): SetupOp => ({ op: "mkdir", path: join(root, name), mode });
   const sysShadowed = vols.some((v) => v.path.replace(/\/+$/, "") === "/sys");
   if (input.flavor === "fly") {

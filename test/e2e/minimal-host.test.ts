@@ -63,4 +63,16 @@ describe.skipIf(!!requires("root", "busybox", "overlay"))("a minimal host", () =
     expect(r.stdout.split("\n")).toEqual(["in-pod", "0", "rc=3", ""]);
     expect(r.code).toBe(0);
   });
+
+  test("runs a pod with --no-overlay: its rootfs a copy made without cp(1)", () => {
+    const r = inMinimalHost(
+      "rkt fetch /tmp/busybox.aci >/dev/null && " +
+        "rkt run --net=host --no-overlay example.com/minimal --exec=/bin/sh -- -c 'ls -l /bin/busybox | cut -c1-10; echo copied > /copy' && " +
+        `cat ${root}/var/lib/rkt/pods/run/*/stage1/rootfs/opt/stage2/minimal/rootfs/copy && ` +
+        "rkt gc --grace-period=0s >/dev/null 2>&1",
+    );
+    expect(r.stderr).not.toContain("Executable not found");
+    expect(r.stdout).toBe("-rwxr-xr-x\ncopied\n");
+    expect(r.code).toBe(0);
+  });
 });
