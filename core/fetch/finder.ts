@@ -2,7 +2,7 @@
 // (cli.md "Image reference forms") and its pull-policy table (image-fetching-behavior.md).
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { FetchError, NotFoundError, UsageError } from "../errors.ts";
+import { NotFoundError, UsageError } from "../errors.ts";
 import { diag } from "../log.ts";
 import { hostOSArch, parseAppString, VALID_OS_ARCH } from "../schema/types.ts";
 import { looksLikeImageID } from "../store/keys.ts";
