@@ -63,10 +63,10 @@ function bigImage(sizeMb = SIZE_MB): string {
 }
 
 /** Medians of two commands run alternately (a, b, a, b, …), so both see the same machine. */
-function pairedMedians(a: string, b: string, setup?: string): [number, number] {
+function pairedMedians(a: string, b: string, setup?: string, runs = RUNS): [number, number] {
   const ta: number[] = [];
   const tb: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (const [cmd, times] of [[a, ta], [b, tb]] as const) {
       if (setup) sh(setup);
       const t = performance.now();
@@ -148,7 +148,7 @@ const table: Record<string, () => void | Promise<void>> = {
   import: importSection,
   https: httpsSection,
   startup: startupSection,
-  run: () => runSection({ work: WORK, runs: RUNS, median, sh, report }),
+  run: () => runSection({ work: WORK, runs: RUNS, median, paired: pairedMedians, sh, report }),
   docker: dockerSection,
 };
 for (const s of sections) if (!table[s]) throw new Error(`bench: unknown section "${s}" (have ${Object.keys(table).join(", ")})`);

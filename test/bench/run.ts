@@ -16,6 +16,8 @@ export interface BenchTools {
   work: string;
   runs: number;
   median(cmd: string, setup?: string, runs?: number): number;
+  /** medians of `a` and `b` run alternately, so that both see the same machine */
+  paired(a: string, b: string, setup?: string, runs?: number): [number, number];
   sh(cmd: string): void;
   report(what: string, ours: number, base: number, goal: string): void;
 }
@@ -104,9 +106,7 @@ export async function runSection(t: BenchTools): Promise<void> {
   writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
 
   const floor = t.median(`unshare --fork --pid --mount --uts --ipc --mount-proc chroot ${rootfs} /bin/true`, undefined, 20);
-  let n = 0;
-  const crun = t.median(`crun run --bundle ${bundle} bench-${process.pid}-${n++} >/dev/null`, undefined, 20);
-  const ours = t.median(`${rkt} run --net=host example.com/bench-true >/dev/null 2>&1`, undefined, 20);
+  const [crun, ours] = t.paired(`crun run --bundle ${bundle} bench-${process.pid} >/dev/null`, `${rkt} run --net=host example.com/bench-true >/dev/null 2>&1`, undefined, 20);
   t.report("rkt run --net=host (/bin/true) vs crun run", ours, crun, "≤ 2.0, design 1.5");
   t.report("rkt run --net=host (/bin/true) vs unshare+chroot floor", ours, floor, "—");
   t.sh(`${rkt} gc --grace-period=0s >/dev/null 2>&1`);
