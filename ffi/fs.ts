@@ -12,6 +12,11 @@ export function openFd(path: string, flags: number, mode = 0): number {
   return check(libc.open(p, flags, mode), { syscall: "open", path, flags: flagNames(flags, O) });
 }
 
+/** memfd_create(2) with MFD_CLOEXEC: an anonymous file; returns its fd. */
+export function memfd(name: string): number {
+  return check(libc.memfd_create(cstr(name), 1 /* MFD_CLOEXEC */), { syscall: "memfd_create", path: name });
+}
+
 /** close(2). */
 export function closeFd(fd: number): void {
   check(libc.close(fd), { syscall: "close", path: `fd ${fd}` });

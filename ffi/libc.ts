@@ -36,6 +36,7 @@ export const libc = dlopen(LIBC, {
   kill: { args: [i32, i32], returns: i32 },
   setsid: { args: [], returns: i32 },
   pipe2: { args: [ptr, i32], returns: i32 },
+  memfd_create: { args: [ptr, i32], returns: i32 },
   socket: { args: [i32, i32, i32], returns: i32 },
   bind: { args: [i32, ptr, u64], returns: i32 },
   sendto: { args: [i32, ptr, u64, i32, ptr, u64], returns: i64 },

@@ -20,12 +20,12 @@ function parseGcArgs(argv: readonly string[]): { uuid: string; localConfig?: str
 }
 
 /** Leaves the pod's networks and removes its cgroups; 0 on success, 254 (with the reasons on stderr) otherwise. */
-export function main(argv: string[], podDir = process.cwd()): number {
+export async function main(argv: string[], podDir = process.cwd()): Promise<number> {
   const { uuid, localConfig } = parseGcArgs(argv);
   let code = 0;
   for (const step of [() => teardownPodNetworks(podDir, uuid, localConfig), () => removePodCgroups(podDir)]) {
     try {
-      step();
+      await step();
     } catch (e) {
       process.stderr.write(`${formatError(e)}\n`);
       code = 254;

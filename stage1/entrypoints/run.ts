@@ -50,7 +50,7 @@ function hostIsolation(): HostIsolation {
 }
 
 /** The pod's CNI networks and forwarded ports, set up (loaded only then); undefined for host and none. */
-function podNetworks(podDir: string, args: RunArgs, flavor: Flavor, manifest: PodManifest): PodNetwork | undefined {
+async function podNetworks(podDir: string, args: RunArgs, flavor: Flavor, manifest: PodManifest): Promise<PodNetwork | undefined> {
   const mode = podNetworkMode(args, flavor);
   checkPortsNetwork(mode, manifest.ports.length);
   if (mode !== "cni") return undefined;
@@ -58,7 +58,7 @@ function podNetworks(podDir: string, args: RunArgs, flavor: Flavor, manifest: Po
   return setupPodNetworks(podDir, args.uuid, parseNetworks(args.net.join(",")), forwardedPorts(manifest), args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
 }
 
-function launch(args: RunArgs, podDir: string): { pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier } {
+async function launch(args: RunArgs, podDir: string): Promise<{ pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier }> {
   const flavor = podFlavor(podDir);
   const host = hostIsolation();
   // again now: the apps join within the window it leaves open (stage1/cgroups/setup.ts)
@@ -69,7 +69,7 @@ function launch(args: RunArgs, podDir: string): { pod: PodInit; apps: AppSpecs[]
   const systemd = flavor === "fly" ? undefined : process.env.NOTIFY_SOCKET;
   const sd = systemd ? (require("../notify.ts") as typeof import("../notify.ts")) : undefined;
   const notifying = sd ? manifest.apps.map((a) => a.name).filter((app) => sd.supportsNotify(podDir, app)) : [];
-  const network = podNetworks(podDir, args, flavor, manifest);
+  const network = await podNetworks(podDir, args, flavor, manifest);
   // and once more after the CNI plugins, which take far longer than that window
   if (network) primeCgroupMigration();
   const plan = planPod(podDir, manifest, args, host, args.interactive ? callerTty() : "/dev/null", flavor, { notifying, listen: listenFds() }, network);
@@ -107,10 +107,10 @@ function releaseCgroups(podDir: string): void {
 }
 
 /** Leaves the pod's networks, if it joined any (stage1 gc does the same for a pod that ran). */
-function releaseNetworks(podDir: string, args: RunArgs): void {
+async function releaseNetworks(podDir: string, args: RunArgs): Promise<void> {
   if (!existsSync(join(podDir, "netns"))) return;
   try {
-    (require("../net/pod-net.ts") as typeof import("../net/pod-net.ts")).teardownPodNetworks(podDir, args.uuid, args.localConfig);
+    await (require("../net/pod-net.ts") as typeof import("../net/pod-net.ts")).teardownPodNetworks(podDir, args.uuid, args.localConfig);
   } catch (e) {
     process.stderr.write(`${formatError(e)}\n`);
   }
@@ -122,12 +122,12 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
   let args: RunArgs | undefined;
   try {
     args = parseRunArgs(argv);
-    launched = launch(args, podDir);
+    launched = await launch(args, podDir);
   } catch (e) {
     process.stderr.write(`${formatError(e)}\n`);
     releaseCgroups(podDir);
     // as rkt's stage1: a pod that could not start leaves its networks at once
-    if (args) releaseNetworks(podDir, args);
+    if (args) await releaseNetworks(podDir, args);
     return 254;
   }
   const { pod, apps, specs, uuid, interactive, notifier } = launched;

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RktError } from "../../core/errors.ts";
+import { execCaptured } from "./exec.ts";
 
 /** Where a plugin is looked for, in rkt's order, then where distributions install them. */
 export function pluginDirs(localConfig: string | undefined, podDir: string): string[] {
@@ -58,7 +59,7 @@ export interface PluginCall {
 }
 
 /** Runs one plugin; the parsed result for ADD. A failing plugin's `msg` and `details` become the error. */
-export function execPlugin(c: PluginCall): CniResult | undefined {
+export async function execPlugin(c: PluginCall): Promise<CniResult | undefined> {
   const env = {
     ...process.env,
     CNI_VERSION: "0.1.0",
@@ -69,10 +70,9 @@ export function execPlugin(c: PluginCall): CniResult | undefined {
     CNI_IFNAME: c.ifName,
     CNI_PATH: c.path.join(":"),
   };
-  const p = Bun.spawnSync([c.plugin], { stdin: Buffer.from(c.conf), env, stdout: "pipe", stderr: "pipe" });
-  const out = p.stdout.toString();
-  if (p.exitCode !== 0) {
-    let why = p.stderr.toString().trim() || `exit status ${p.exitCode ?? p.signalCode}`;
+  const { code, signal, stdout: out, stderr } = await execCaptured([c.plugin], { stdin: c.conf, env });
+  if (code !== 0) {
+    let why = stderr.trim() || (signal ? `killed by ${signal}` : `exit status ${code}`);
     try {
       const e = JSON.parse(out) as { msg?: string; details?: string };
       if (e.msg) why = e.details ? `${e.msg}; ${e.details}` : e.msg;

@@ -38,14 +38,14 @@ function hasPorts(podDir: string): boolean {
 }
 
 /** Joins the pod in `podDir` to `requested` networks and forwards `ports`; on failure, undoes what it did and throws. */
-export function setupPodNetworks(
+export async function setupPodNetworks(
   podDir: string,
   uuid: string,
   requested: readonly NetworkRequest[],
   ports: readonly ForwardedPort[],
   localConfig: string | undefined,
   warn: (msg: string) => void,
-): PodNetwork {
+): Promise<PodNetwork> {
   const nets = selectNets(loadNetConfs(localConfig, warn), requested);
   const netns = join(NETNS_DIR, `rkt-${uuid}`);
   writeFileSync(netnsRecord(podDir), netns);
@@ -55,25 +55,25 @@ export function setupPodNetworks(
   try {
     createNetns(netns);
     mkdirSync(join(podDir, "net"), { recursive: true });
-    nets.forEach(({ conf, args }, i) => {
+    for (const [i, { conf, args }] of nets.entries()) {
       const info: NetInfo = { netName: conf.name, netConf: join(podDir, "net", basename(conf.file)), pluginPath: findPlugin(conf.type, dirs), ifName: `eth${i}`, ip: "", args: args ?? "", mask: "" };
       writeFileSync(info.netConf, conf.json);
       infos.push(info);
       writeFileSync(netInfoFile(podDir), JSON.stringify(infos));
-      const r = execPlugin({ command: "ADD", plugin: info.pluginPath, conf: conf.json, uuid, netns, ifName: info.ifName, args, path: dirs });
+      const r = await execPlugin({ command: "ADD", plugin: info.pluginPath, conf: conf.json, uuid, netns, ifName: info.ifName, args, path: dirs });
       if (!r?.ip) throw new RktError(`${info.pluginPath} ADD gave the pod no IPv4 address`);
       info.ip = r.ip.split("/")[0]!;
       info.mask = maskOf(r.ip);
       writeFileSync(netInfoFile(podDir), JSON.stringify(infos));
       pod.hostIP ??= r.gateway;
       if (r.dns?.nameservers?.length) pod.dns ??= r.dns;
-    });
+    }
     const forwarding = infos[nets.findIndex((n) => n.conf.ipMasq)] ?? infos[infos.length - 1];
-    if (forwarding) forwardPorts(uuid, forwarding.ip, ports);
+    if (forwarding) await forwardPorts(uuid, forwarding.ip, ports);
     return pod;
   } catch (e) {
     try {
-      teardownPodNetworks(podDir, uuid, localConfig);
+      await teardownPodNetworks(podDir, uuid, localConfig);
     } catch (cleanup) {
       (e as RktError).cleanupError = cleanup;
     }
@@ -86,13 +86,13 @@ export function setupPodNetworks(
  * pod without networks, or one torn down already, is fine; the first failure is thrown once all
  * networks have been tried.
  */
-export function teardownPodNetworks(podDir: string, uuid: string, localConfig: string | undefined): void {
+export async function teardownPodNetworks(podDir: string, uuid: string, localConfig: string | undefined): Promise<void> {
   if (!existsSync(netnsRecord(podDir))) return;
   const netns = readFileSync(netnsRecord(podDir), "utf8").trim();
   const dirs = pluginDirs(localConfig, podDir);
   let first: unknown;
   try {
-    if (hasPorts(podDir)) unforwardPorts(uuid);
+    if (hasPorts(podDir)) await unforwardPorts(uuid);
   } catch (e) {
     first = new RktError("cannot remove the pod's port forwarding", { cause: e });
   }
@@ -100,7 +100,7 @@ export function teardownPodNetworks(podDir: string, uuid: string, localConfig: s
     try {
       // the recorded path names the pod directory where the pod ran; gc finds it moved
       const copy = join(podDir, "net", basename(info.netConf));
-      execPlugin({ command: "DEL", plugin: info.pluginPath, conf: readFileSync(copy, "utf8"), uuid, netns: existsSync(netns) ? netns : "", ifName: info.ifName, args: info.args || undefined, path: dirs });
+      await execPlugin({ command: "DEL", plugin: info.pluginPath, conf: readFileSync(copy, "utf8"), uuid, netns: existsSync(netns) ? netns : "", ifName: info.ifName, args: info.args || undefined, path: dirs });
       rmSync(copy, { force: true });
     } catch (e) {
       first ??= new RktError(`cannot remove the pod from network "${info.netName}"`, { cause: e });

@@ -5,6 +5,7 @@
 // packets leave loopback at all).
 import { readFileSync, writeFileSync } from "node:fs";
 import { RktError } from "../../core/errors.ts";
+import { execCaptured } from "./exec.ts";
 import type { ForwardedPort } from "../../core/networks.ts";
 
 /** rkt's chain names: the first 8 characters of the pod's UUID. */
@@ -23,11 +24,12 @@ function jumps(uuid: string): string[][] {
   ];
 }
 
-function iptables(args: string[], allowFailure = false): boolean {
-  const p = Bun.spawnSync(["iptables", "-w", "-t", "nat", ...args], { stdout: "ignore", stderr: "pipe" });
-  if (p.exitCode === 0) return true;
+/** Runs `iptables -t nat ARGS`; whether it succeeded. */
+async function iptables(args: string[], allowFailure = false): Promise<boolean> {
+  const { code, stderr } = await execCaptured(["iptables", "-w", "-t", "nat", ...args]);
+  if (code === 0) return true;
   if (allowFailure) return false;
-  throw new RktError(`iptables -t nat ${args.join(" ")} failed: ${p.stderr.toString().trim() || `exit status ${p.exitCode}`}`);
+  throw new RktError(`iptables -t nat ${args.join(" ")} failed: ${stderr.trim() || `exit status ${code}`}`);
 }
 
 /** The interface the host routes `ip` through (longest prefix in /proc/net/route). */
@@ -47,23 +49,23 @@ export function routeInterface(routes: string, ip: string): string | undefined {
 }
 
 /** Forwards `ports` to the pod at `podIP`; undone by unforwardPorts (also when this fails halfway). */
-export function forwardPorts(uuid: string, podIP: string, ports: readonly ForwardedPort[]): void {
+export async function forwardPorts(uuid: string, podIP: string, ports: readonly ForwardedPort[]): Promise<void> {
   if (ports.length === 0) return;
   const { dnat, snat } = chains(uuid);
-  iptables(["-N", dnat]);
-  iptables(["-N", snat]);
+  await iptables(["-N", dnat]);
+  await iptables(["-N", snat]);
   for (const p of ports) {
-    iptables(["-A", dnat, "-d", p.hostIP ?? "0.0.0.0/0", "-p", p.protocol, "--dport", String(p.hostPort), "-j", "DNAT", "--to-destination", `${podIP}:${p.podPort}`]);
-    iptables(["-A", snat, "-p", p.protocol, "-s", "127.0.0.1", "-d", podIP, "--dport", String(p.podPort), "-j", "MASQUERADE"]);
+    await iptables(["-A", dnat, "-d", p.hostIP ?? "0.0.0.0/0", "-p", p.protocol, "--dport", String(p.hostPort), "-j", "DNAT", "--to-destination", `${podIP}:${p.podPort}`]);
+    await iptables(["-A", snat, "-p", p.protocol, "-s", "127.0.0.1", "-d", podIP, "--dport", String(p.podPort), "-j", "MASQUERADE"]);
   }
-  for (const [chain, ...rule] of jumps(uuid)) iptables(["-I", chain!, "1", ...rule]);
+  for (const [chain, ...rule] of jumps(uuid)) await iptables(["-I", chain!, "1", ...rule]);
   const link = routeInterface(readFileSync("/proc/net/route", "utf8"), podIP);
   if (link) writeFileSync(`/proc/sys/net/ipv4/conf/${link}/route_localnet`, "1");
 }
 
 /** Removes the pod's forwarding (what is not there is fine). */
-export function unforwardPorts(uuid: string): void {
+export async function unforwardPorts(uuid: string): Promise<void> {
   const { dnat, snat } = chains(uuid);
-  for (const [chain, ...rule] of jumps(uuid)) while (iptables(["-D", chain!, ...rule], true));
-  for (const c of [dnat, snat]) if (iptables(["-F", c], true)) iptables(["-X", c]);
+  for (const [chain, ...rule] of jumps(uuid)) while (await iptables(["-D", chain!, ...rule], true));
+  for (const c of [dnat, snat]) if (await iptables(["-F", c], true)) await iptables(["-X", c]);
 }

@@ -1,0 +1,58 @@
+// The rkt process that stays beside a running pod (DESIGN.md §3: its memory is the pod's cost):
+// none of Bun's I/O thread-pool threads (they would stay for the pod's lifetime), and no zombie
+// child (the cgroup migration prime is reaped), on the host's network and on rkt's default one.
+// For an image in the store: fetching one on the way reads files on that pool (Bun's file I/O).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rktContext } from "../helpers/context.ts";
+import { busyboxAci } from "../helpers/images.ts";
+import { requires } from "../helpers/requires.ts";
+
+let dir: string;
+let aci: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "rkt-e2e-resident-"));
+  aci = join(dir, "busybox.aci");
+  await busyboxAci(aci);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Names of the threads of process `pid`. */
+function threads(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim());
+}
+
+/** The states of the children of process `pid` ("S", "Z", …). */
+function childStates(pid: number): string[] {
+  const kids = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").trim().split(" ").filter(Boolean));
+  return kids.map((k) => /^State:\s+(\S)/m.exec(readFileSync(`/proc/${k}/status`, "utf8"))?.[1] ?? "?");
+}
+
+describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("the process beside a running pod", () => {
+  for (const net of ["host", "default"]) {
+    test(`--net=${net}: no thread-pool threads, no zombie child`, async () => {
+      using ctx = rktContext("rkt-e2e-resident");
+      const uuidFile = join(ctx.tmp, "uuid");
+      // by name, from the store: an image read during the run leaves the pool to the file reads
+      expect(ctx.rkt(["--insecure-options=image", "fetch", aci]).code).toBe(0);
+      const proc = Bun.spawn(ctx.argv(["run", `--net=${net}`, `--uuid-file-save=${uuidFile}`, "example.com/busybox", "--exec=/bin/sleep", "--", "30"]), { stdout: "ignore", stderr: "pipe" });
+      try {
+        let running = false;
+        for (let i = 0; i < 100 && !running; i++) {
+          await Bun.sleep(50);
+          running = existsSync(uuidFile) && ctx.rkt(["status", readFileSync(uuidFile, "utf8")]).stdout.startsWith("state=running");
+        }
+        expect(running).toBe(true);
+        // past stage1's first moment (when it reaps the prime and shrinks its heap)
+        await Bun.sleep(700);
+        expect(threads(proc.pid).filter((t) => t.startsWith("Bun Pool"))).toEqual([]);
+        expect(childStates(proc.pid)).toEqual(["S"]); // the pod's PID 1, waiting
+      } finally {
+        proc.kill("SIGTERM");
+        await proc.exited;
+      }
+    });
+  }
+});
