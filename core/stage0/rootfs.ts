@@ -1,6 +1,7 @@
 // An app's rootfs in the pod directory (layout.md §2): overlayfs with the tree store's rendered
 // rootfs as lower layer and upper/work dirs in the pod (mounted in the host's mount namespace, so
-// gc unmounts it), or a copy with --no-overlay or where overlayfs cannot be used (overlayUnsupported).
+// gc unmounts it), or a copy (core/copy-tree.ts) with --no-overlay or where overlayfs cannot be used
+// (overlayUnsupported).
 import { chmodSync, existsSync, mkdirSync, readFileSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { mount } from "../../ffi/mount.ts";
@@ -42,7 +43,6 @@ export function mountOverlay(podDir: string, treeStoreID: string, app: string, l
   chmodSync(upper, 0o755);
   mount("overlay", dest, "overlay", 0, `lowerdir=${overlayEscape(lower)},upperdir=${overlayEscape(upper)},workdir=${overlayEscape(work)}`);
 }
-
 
 /**
  * Mounts the overlay rootfs of every app of a pod prepared with overlay (rkt's setupAppImage), with
