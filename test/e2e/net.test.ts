@@ -13,6 +13,7 @@ import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
 import { freePort } from "../helpers/registry.ts";
 import { requires } from "../helpers/requires.ts";
+import { startPod } from "./stage1-helpers.ts";
 
 let dir: string;
 let aci: string;
@@ -183,15 +184,7 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("rkt r
 
   test("a pod whose stage1 was killed with SIGKILL leaves its network to gc", async () => {
     using ctx = rktContext();
-    const uuidFile = join(ctx.tmp, "uuid");
-    const proc = Bun.spawn(ctx.argv(["--insecure-options=image", "run", "--net=default", `--uuid-file-save=${uuidFile}`, aci, "--exec=/bin/sleep", "--", "100"]), { stdout: "ignore", stderr: "ignore" });
-    let uuid = "";
-    for (let i = 0; i < 200 && !uuid; i++) {
-      await Bun.sleep(25);
-      const u = existsSync(uuidFile) ? readFileSync(uuidFile, "utf8") : "";
-      if (u && ctx.rkt(["status", "--wait-ready=5s", u]).stdout.startsWith("state=running")) uuid = u;
-    }
-    expect(uuid).not.toBe("");
+    const { uuid, proc } = await startPod(ctx, ["--net=default", aci, "--exec=/bin/sleep", "--", "100"], { ready: true });
     proc.kill(9);
     await proc.exited;
     await Bun.sleep(200);

@@ -3,12 +3,13 @@
 // child (the cgroup migration prime is reaped), on the host's network and on rkt's default one.
 // For an image in the store: fetching one on the way reads files on that pool (Bun's file I/O).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
 import { requires } from "../helpers/requires.ts";
+import { startPod } from "./stage1-helpers.ts";
 
 let dir: string;
 let aci: string;
@@ -34,17 +35,10 @@ describe.skipIf(!!requires("root", "busybox", "cni-plugins", "iptables"))("the p
   for (const net of ["host", "default"]) {
     test(`--net=${net}: no thread-pool threads, no zombie child`, async () => {
       using ctx = rktContext("rkt-e2e-resident");
-      const uuidFile = join(ctx.tmp, "uuid");
       // by name, from the store: an image read during the run leaves the pool to the file reads
       expect(ctx.rkt(["--insecure-options=image", "fetch", aci]).code).toBe(0);
-      const proc = Bun.spawn(ctx.argv(["run", `--net=${net}`, `--uuid-file-save=${uuidFile}`, "example.com/busybox", "--exec=/bin/sleep", "--", "30"]), { stdout: "ignore", stderr: "pipe" });
+      const { proc } = await startPod(ctx, [`--net=${net}`, "example.com/busybox", "--exec=/bin/sleep", "--", "30"]);
       try {
-        let running = false;
-        for (let i = 0; i < 100 && !running; i++) {
-          await Bun.sleep(50);
-          running = existsSync(uuidFile) && ctx.rkt(["status", readFileSync(uuidFile, "utf8")]).stdout.startsWith("state=running");
-        }
-        expect(running).toBe(true);
         // past stage1's first moment (when it reaps the prime and shrinks its heap)
         await Bun.sleep(700);
         expect(threads(proc.pid).filter((t) => t.startsWith("Bun Pool"))).toEqual([]);
