@@ -128,7 +128,7 @@ export async function runSection(t: BenchTools): Promise<void> {
   const settled = podMemory(pods);
   for (const [when, all] of [["at start", early], ["settled", settled]] as const) {
     const extra = (all.pss - first.pss) / 9;
-    console.log(`memory per additional running one-app pod (1 → 10 running), ${when.padEnd(8)}: PSS ${extra.toFixed(1)} MiB (goal ≤ 5 MiB); average of the ten ${(all.pss / 10).toFixed(1)} MiB PSS, ${(all.rss / 10).toFixed(1)} MiB RSS, ${(all.procs / 10).toFixed(0)} processes each`);
+    console.log(`memory per additional running one-app pod (1 → 10 running), ${when.padEnd(8)}: PSS ${extra.toFixed(2)} MiB (goal ≤ 5 MiB); average of the ten ${(all.pss / 10).toFixed(1)} MiB PSS, ${(all.rss / 10).toFixed(1)} MiB RSS, ${(all.procs / 10).toFixed(0)} processes each`);
   }
   for (const p of pods) p.kill("SIGTERM");
   await Promise.all(pods.map((p) => p.exited));
