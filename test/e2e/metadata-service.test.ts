@@ -2,9 +2,11 @@
 // rkt_metadata_service_test.go, ace validator's MDS checks): an app reads its pod's metadata over
 // AC_METADATA_URL with busybox wget and signs and verifies through the identity endpoint; gc
 // unregisters; without a service, rkt's error. The service listens on a test-chosen loopback port and
-// a socket in the test's directory (core/mds/endpoint.ts's test-only overrides), never /run/rkt.
+// a socket in the test's directory (core/mds/endpoint.ts's test-only overrides), never /run/rkt. A pod
+// on a CNI network reaches it at its network's gateway: there rkt, the service and the pod run in a
+// network namespace the test makes, so the pod's traffic to its host never leaves the test's namespaces.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
@@ -36,19 +38,38 @@ interface Service extends Disposable {
   stop(): Promise<string>;
 }
 
+/** A network namespace of the test's own (`ip netns`), with its loopback up; removed at disposal. */
+interface TestNetns extends Disposable {
+  /** `argv` run in the namespace (nsenter: only the network namespace changes) */
+  enter(argv: string[]): string[];
+}
+
+function testNetns(): TestNetns {
+  const name = `rkt-mds-test-${process.pid}`;
+  for (const cmd of [["ip", "netns", "add", name], ["ip", "-n", name, "link", "set", "lo", "up"]]) {
+    expect(Bun.spawnSync(cmd, { stderr: "pipe" }).stderr.toString()).toBe("");
+  }
+  return {
+    enter: (argv) => ["nsenter", `--net=/run/netns/${name}`, "--", ...argv],
+    [Symbol.dispose]: () => void Bun.spawnSync(["ip", "netns", "del", name]),
+  };
+}
+
 /**
  * `rkt metadata-service` on a free loopback port and a socket in the test's directory; `activated`:
  * behind systemd's own systemd-socket-activate, which owns the socket and starts the service (by
- * execve, so `proc` becomes it) on the first connection.
+ * execve, so `proc` becomes it) on the first connection; in `netns`: there, on every address as rkt's.
  */
-async function startService(ctx: RktContext, activated = false): Promise<Service> {
+async function startService(ctx: RktContext, { activated = false, netns }: { activated?: boolean; netns?: TestNetns } = {}): Promise<Service> {
   const port = freePort();
   const socket = join(ctx.tmp, "mds", "metadata-svc.sock");
-  const env = { RKT_MDS_SOCKET: socket, RKT_MDS_PORT: String(port), RKT_MDS_LISTEN_HOST: "127.0.0.1" };
+  const env: Record<string, string> = { RKT_MDS_SOCKET: socket, RKT_MDS_PORT: String(port), ...(netns ? {} : { RKT_MDS_LISTEN_HOST: "127.0.0.1" }) };
   const service = ctx.argv(["metadata-service", `--listen-port=${port}`]);
   if (activated) mkdirSync(dirname(socket), { recursive: true });
   // systemd-socket-activate passes its children only the variables it is given
-  const argv = activated ? ["systemd-socket-activate", `--listen=${socket}`, ...Object.entries(env).map(([k, v]) => `--setenv=${k}=${v}`), ...service] : service;
+  const argv = activated
+    ? ["systemd-socket-activate", `--listen=${socket}`, ...Object.entries(env).map(([k, v]) => `--setenv=${k}=${v}`), ...service]
+    : netns ? netns.enter(service) : service;
   const proc = Bun.spawn(argv, { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" });
   for (let i = 0; i < 100 && !existsSync(socket); i++) await Bun.sleep(20);
   expect(existsSync(socket)).toBe(true);
@@ -119,6 +140,38 @@ describe.skipIf(!!requires("root", "busybox"))("rkt metadata-service and run --m
     expect(existsSync(svc.env.RKT_MDS_SOCKET!)).toBe(false);
   }, 30_000);
 
+  test("on a CNI network: the app reaches the service at its network's gateway; gc unregisters the pod and frees its address", async () => {
+    if (requires("cni-plugins")) return;
+    using ctx = rktContext();
+    using netns = testNetns();
+    using svc = await startService(ctx, { netns });
+    const leases = join(ctx.tmp, "leases");
+    mkdirSync(join(ctx.localConfig, "net.d"), { recursive: true });
+    writeFileSync(join(ctx.localConfig, "net.d", "10-mdsnet.conf"), JSON.stringify({
+      cniVersion: "0.1.0", name: "mdsnet", type: "bridge", bridge: "rkt-mds0", isGateway: true,
+      ipam: { type: "host-local", subnet: "10.217.9.0/24", dataDir: leases },
+    }));
+    const rkt = (args: string[]) => {
+      const p = Bun.spawnSync(netns.enter(ctx.argv(args)), { env: { ...process.env, ...svc.env }, cwd: ctx.tmp });
+      return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
+    };
+    const uuidFile = join(ctx.tmp, "uuid");
+    const r = rkt(["--insecure-options=image", "run", "--mds-register", "--net=mdsnet", `--uuid-file-save=${uuidFile}`, aci, "--name=client", "--exec=/bin/sh", "--", "-c", CLIENT]);
+    expect(r.stderr).not.toContain("metadata service");
+    expect(r.code).toBe(0);
+    const got = lines(r.stdout);
+    // rkt's stage1 on CNI networks: the host's side of the pod's (first) network
+    expect(got.url).toMatch(new RegExp(`^http://10\\.217\\.9\\.1:${svc.port}/[0-9a-f]{32}$`));
+    expect(got.uuid).toBe(readFileSync(uuidFile, "utf8"));
+    expect(got.verify).toBe("ok");
+    expect(readdirSync(join(leases, "mdsnet")).filter((f) => f.startsWith("10.217.9."))).toHaveLength(1);
+    expect(rkt(["gc", "--grace-period=0s"]).code).toBe(0);
+    expect(readdirSync(join(leases, "mdsnet")).filter((f) => f.startsWith("10.217.9."))).toEqual([]);
+    const log = await svc.stop();
+    expect(log).toContain(`PUT /pods/${got.uuid}/client - 200`);
+    expect(log).toContain(`DELETE /pods/${got.uuid} - 200`);
+  }, 30_000);
+
   test("without a running service: rkt's error and exit status 1; what is left is a pod gc removes", () => {
     using ctx = rktContext();
     const env = { RKT_MDS_SOCKET: join(ctx.tmp, "absent.sock") };
@@ -170,7 +223,7 @@ Make sure metadata service is currently running or use
   test("socket-activated (rkt-metadata.socket): pods register through the socket systemd passed", async () => {
     if (requires("systemd-socket-activate")) return;
     using ctx = rktContext();
-    using svc = await startService(ctx, true);
+    using svc = await startService(ctx, { activated: true });
     const r = ctx.rkt(["--insecure-options=image", "run", "--mds-register", "--net=host", aci, "--exec=/bin/sh", "--", "-c", "wget -qO- $AC_METADATA_URL/acMetadata/v1/pod/uuid"], { env: svc.env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^[0-9a-f-]{36}$/);
