@@ -57,6 +57,8 @@ export class SyscallError extends Error {
   readonly syscall: string;
   readonly errno: number;
   readonly code: string;
+  /** the errno's text, as strerror(3) words it: "No such file or directory" */
+  readonly reason: string;
   readonly path?: string;
   readonly target?: string;
 
@@ -72,6 +74,7 @@ export class SyscallError extends Error {
     this.syscall = init.syscall;
     this.errno = init.errno;
     this.code = code;
+    this.reason = text;
     this.path = init.path;
     this.target = init.target;
   }

@@ -14,3 +14,6 @@ export const SYS_setresuid = ARM64 ? 147 : 117;
 export const SYS_setresgid = ARM64 ? 149 : 119;
 /** bpf(2): glibc has no wrapper. */
 export const SYS_bpf = ARM64 ? 280 : 321;
+/** statx(2) and getdents64(2): layouts that are the same on every architecture (ffi/sync-fs.ts). */
+export const SYS_statx = ARM64 ? 291 : 332;
+export const SYS_getdents64 = ARM64 ? 61 : 217;
