@@ -1,7 +1,7 @@
 // rkt's persistent flags. cobra accepts them anywhere before `--`; citty only parses per command,
 // so main.ts takes them out of argv first with `splitGlobals`.
 import type { ArgsDef } from "citty";
-import { resolve } from "node:path";
+import { resolve } from "../core/posix-path.ts";
 import { parseInsecureOptions, type GlobalOptions } from "../core/config/options.ts";
 import { DEFAULT_DATA_DIR, DEFAULT_LOCAL_CONFIG, DEFAULT_SYSTEM_CONFIG } from "../core/paths.ts";
 import { UsageError } from "../core/errors.ts";

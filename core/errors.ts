@@ -1,7 +1,8 @@
 // The error tree of rkt: every failure rkt reports is an RktError (or wraps one as `cause`).
 // Messages are lowercase, without a trailing period, and say what was expected and what was found.
 // The top level (cmd/main.ts) is the only place that prints them.
-import { readFileSync } from "node:fs";
+import { SyscallError } from "../ffi/errors.ts";
+import { readFileSync } from "../ffi/sync-fs.ts";
 
 /** Base of rkt's own errors; exit code 254 as in rkt v1.x. */
 export class RktError extends Error {
@@ -61,8 +62,7 @@ export function readGivenFile(path: string, flag: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    // Node's "ENOENT: no such file or directory, open '/x'": the reason alone
-    const reason = /^[A-Z]+: ([^,]+)/.exec(messageOf(e))?.[1] ?? messageOf(e);
+    const reason = e instanceof SyscallError ? e.reason.toLowerCase() : messageOf(e);
     throw new RktError(`cannot read ${flag} "${path}": ${reason}`);
   }
 }

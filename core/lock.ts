@@ -1,8 +1,8 @@
 // flock(2)-based locks as rkt's pkg/lock: on a file or directory fd, exclusive or shared, and always
 // Disposable. Waiting never blocks the event loop: LOCK_NB plus a short poll (STYLE.md §9).
 import { closeFd, flock, LOCK, O, openFd } from "../ffi/fs.ts";
-import { mkdirSync, openSync, closeSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, openSync, closeSync } from "../ffi/sync-fs.ts";
+import { dirname } from "./posix-path.ts";
 
 export interface FileLock extends Disposable {
   readonly fd: number;

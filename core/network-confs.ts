@@ -2,8 +2,8 @@
 // `default` and `default-restricted` networks, then `<local-config>/net.d/*.conf` in file-name order,
 // where a user's network of the same name replaces the built-in one. Each network of a pod gets its
 // interface `eth<i>` in that order.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "../ffi/sync-fs.ts";
+import { join } from "./posix-path.ts";
 import { RktError } from "./errors.ts";
 import type { NetworkRequest } from "./networks.ts";
 

@@ -1,7 +1,7 @@
 // rkt's --net value (rkt/cli/net.go): a comma-separated list of networks, each `name[:K=V;K2=V2]`,
 // with the special names host, none, all, default and default-restricted; what stage1 records of
 // the CNI networks a pod joined, for `rkt list` and `rkt status`; and the host ports it forwards.
-import { readFileSync } from "node:fs";
+import { readFileSync } from "../ffi/sync-fs.ts";
 import { RktError, UsageError } from "./errors.ts";
 import type { PodManifest } from "./schema/pod-manifest.ts";
 

@@ -1,6 +1,6 @@
 // rkt's data directory layout (Documentation/devel/on-disk-format.md, tmpfiles.d/rkt.conf), shared
 // by stage0 and stage1 so both agree on every path. Pure functions: nothing here touches the disk.
-import { join } from "node:path";
+import { join } from "./posix-path.ts";
 
 export const DEFAULT_DATA_DIR = "/var/lib/rkt";
 export const DEFAULT_SYSTEM_CONFIG = "/usr/lib/rkt";

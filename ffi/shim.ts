@@ -3,8 +3,7 @@
 // was measured: it saved the main thread ~2.5 ms but cost ~9 ms of CPU on the other one (a second
 // JS VM), so `rkt run` got slower whenever the host had other work, and kept 0.4 MiB more.
 import { cc } from "bun:ffi";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "./sync-fs.ts";
 import shimSource from "./c/spawn.c" with { type: "text" };
 import { cstr } from "./cstr.ts";
 import { libc } from "./libc.ts";
@@ -18,7 +17,7 @@ let shim: ShimFn | undefined;
 
 /** A tmpfs for cc()'s files when the host has the usual one: on a disk, creating them costs ~1 ms. */
 function scratchDir(): string {
-  return existsSync("/dev/shm") ? "/dev/shm" : (require("node:os") as typeof import("node:os")).tmpdir();
+  return existsSync("/dev/shm") ? "/dev/shm" : process.env.TMPDIR || "/tmp";
 }
 
 /**
@@ -53,12 +52,12 @@ function compileShim(): ShimFn {
   const defines = Object.entries(syscalls).filter(([k]) => k.startsWith("SYS_")).map(([k, v]) => `#define ${k} ${v}\n`).join("");
   const source = defines + shimSource.replace(/\/\*[\s\S]*?\*\//g, "");
   const scratch = scratchDir();
-  const dir = mkdtempSync(join(scratch, "rkt-cc-"));
+  const dir = mkdtempSync(`${scratch}/rkt-cc-`);
   try {
-    const file = join(dir, "spawn.c");
+    const file = `${dir}/spawn.c`;
     writeFileSync(file, source);
     const libc = processLibc();
-    if (libc) writeFileSync(join(dir, "libc.so"), `GROUP ( ${libc} )\n`);
+    if (libc) writeFileSync(`${dir}/libc.so`, `GROUP ( ${libc} )\n`);
     // flags replace Bun's defaults (-std=c11 -Wl,--export-all-symbols -g -O2): no debug info kept
     const flags = ["-std=c11", ...(libc ? [`-L${dir}`] : [])];
     return withTmpdir(scratch, () => cc({ source: file, flags, symbols: { shim: SHIM_SIGNATURE } }).symbols.shim) as unknown as ShimFn;

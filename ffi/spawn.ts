@@ -3,7 +3,7 @@
 // shim (compiled by ffi/shim.ts), and turns its pipe protocol into typed commands and events. The
 // calling thread never changes namespace.
 import { ptr } from "bun:ffi";
-import { closeSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, readSync, statSync, writeFileSync, writeSync } from "./sync-fs.ts";
 import { MS } from "./constants.ts";
 import { cstr, cstrv } from "./cstr.ts";
 import { SyscallError, errnoName, flagNames } from "./errors.ts";

@@ -1,6 +1,6 @@
 // Picks the CgroupManager implementation for this host at run time (STYLE.md §14) from the calling
 // process's mounts and cgroups (and, on v2, the controllers the root offers).
-import { readFileSync } from "node:fs";
+import { readFileSync } from "../../ffi/sync-fs.ts";
 import type { CgroupManager } from "./manager.ts";
 import { parseMountInfo } from "./mounts.ts";
 import { cgroupV1, parseV1Hierarchies } from "./v1.ts";

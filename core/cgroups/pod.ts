@@ -1,7 +1,7 @@
 // The cgroups a pod's stage1 made, as it recorded them in the pod directory: read back by gc and rm
 // (which may run in another cgroup than the pod's stage1 did, so the paths cannot be recomputed).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 
 /** The record of pod `podDir`'s own cgroup directories, one absolute path a line, parents first. */
 export function podCgroupsFile(podDir: string): string {

@@ -2,8 +2,8 @@
 // `<dir>/<sub>.d` of each config directory — system (/usr/lib/rkt) < local (/etc/rkt) < user — each
 // with `rktKind` and `rktVersion`. Subdirectories, symlinks and other names are ignored, as rkt did.
 // Kinds (auth, paths, stage1, …) parse the bodies; this module only finds, reads and checks headers.
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync, readdirSync, readFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { RktError } from "../errors.ts";
 
 /** The three config directories, lowest precedence first; "" means not set (the user dir usually). */

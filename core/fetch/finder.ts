@@ -1,7 +1,7 @@
 // Turns what a user typed into an image in the store, with rkt's rules for what a string is
 // (cli.md "Image reference forms") and its pull-policy table (image-fetching-behavior.md).
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, statSync } from "../../ffi/sync-fs.ts";
+import { resolve } from "../posix-path.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import { diag } from "../log.ts";
 import { hostOSArch, parseAppString, VALID_OS_ARCH } from "../schema/types.ts";

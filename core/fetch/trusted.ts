@@ -3,7 +3,7 @@
 // the image's name. The signature is --signature, else `<file>.asc` beside a local image, else
 // downloaded (`<url>.asc`, or the URL discovery gave) by the remote fetcher through begin().
 // It also carries the global options remote fetches need (insecure bits, config dirs, TOFU).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "../../ffi/sync-fs.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { FetchError } from "../errors.ts";
 import { stderr, warn } from "../log.ts";

@@ -1,8 +1,8 @@
 // Pod state transitions, each one atomic rename(2) of the pod directory while its lock is held
 // (rkt's pkg/pod and stage0): embryo → prepare → prepared | run → exited-garbage → deleted;
 // prepare/prepared → garbage. The lock fd follows the directory across renames.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, renameSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { PodStateError } from "../errors.ts";
 import { tryLock, type FileLock } from "../lock.ts";
 import type { DataPaths, PodStateDir } from "../paths.ts";

@@ -1,8 +1,8 @@
 // One pod as stage0 sees it: where its directory is now, its derived state, and what its files say
 // (manifest, creation and start times, pid, apps' exit codes, networks). Reading never takes a lock for longer
 // than a non-blocking probe, so listing pods never waits on a running one.
-import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, readlinkSync, statSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { NotFoundError, RktError } from "../errors.ts";
 import { readNetInfo, type NetInfo } from "../networks.ts";
 import { tryLock } from "../lock.ts";

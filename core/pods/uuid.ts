@@ -1,7 +1,7 @@
 // Pod UUIDs: RFC 4122 version 4, lowercase, and the unambiguous-prefix lookup every pod command
 // accepts (rkt's pkg/pod: a prefix matches pod directories in any state).
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { NotFoundError, RktError, UsageError } from "../errors.ts";
 import { POD_STATE_DIRS, type DataPaths, type PodStateDir } from "../paths.ts";
 

@@ -2,8 +2,8 @@
 // store, create the pod directory (embryo → prepare, locked), write the pod manifest and appsinfo;
 // copy each app's rootfs with --no-overlay (overlays are mounted when the pod runs, as rkt does).
 // The caller gets the pod still locked in prepare/ and moves it on.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { readGivenFile } from "../errors.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { findImage, type PullPolicy } from "../fetch/finder.ts";
@@ -15,7 +15,6 @@ import { createPod, type LockedPod } from "../pods/lifecycle.ts";
 import { parsePodManifest, type PodManifest } from "../schema/pod-manifest.ts";
 import { ImageStore } from "../store/store.ts";
 import { generatePodManifest, type AppOptions, type PodOptions, type ResolvedImage } from "./manifest.ts";
-import { copyTree } from "../copy-tree.ts";
 import { overlayUnsupported } from "./rootfs.ts";
 import { checkRunOptions, type RunOptions } from "./run.ts";
 import type { Stage1Location } from "./stage1-image.ts";
@@ -106,7 +105,8 @@ export async function preparePod(g: GlobalOptions, opts: PrepareOptions, run?: R
       const appDir = join(pod.path, "stage1", "rootfs", "opt", "stage2", ra.name);
       mkdirSync(appDir, { recursive: true });
       writeFileSync(join(appDir, "manifest"), imageManifest);
-      if (!overlay) copyTree(img.rootfs, join(appDir, "rootfs"));
+      // loaded only for a copy (see stage1-pod.ts)
+      if (!overlay) (require("../copy-tree.ts") as typeof import("../copy-tree.ts")).copyTree(img.rootfs, join(appDir, "rootfs"));
     });
     if (overlay) writeFileSync(join(pod.path, "overlay-prepared"), "");
     mkdirSync(join(pod.path, "stage1", "rootfs", "rkt", "status"), { recursive: true });

@@ -2,8 +2,8 @@
 // rootfs as lower layer and upper/work dirs in the pod (mounted in the host's mount namespace, so
 // gc unmounts it), or a copy (core/copy-tree.ts) with --no-overlay or where overlayfs cannot be used
 // (overlayUnsupported).
-import { chmodSync, existsSync, mkdirSync, readFileSync, statfsSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statfsSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { mount } from "../../ffi/mount.ts";
 import { RktError } from "../errors.ts";
 

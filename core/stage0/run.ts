@@ -4,8 +4,8 @@
 // process (execve, RKT_LOCK_FD); the built-in stage1 runs in this process (DESIGN.md §3: every extra
 // Bun process start costs about one crun), so the pod lock this process holds is the one RKT_LOCK_FD
 // would carry.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { PodStateError } from "../errors.ts";
 import { warn } from "../log.ts";

@@ -2,7 +2,7 @@
 // default stage1's name+version and location) and `paths.d`'s `stage1-images` directory. Later
 // config directories override earlier ones field group by field group; one directory defining a
 // field twice is an error, as in rkt.
-import { isAbsolute } from "node:path";
+import { isAbsolute } from "../posix-path.ts";
 import { ConfigError, readConfigFiles, type ConfigDirs, type ConfigFile } from "../config/config-files.ts";
 
 /** The merged `stage1.d` entries; each field is unset when no file sets it. */

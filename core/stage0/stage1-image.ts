@@ -3,8 +3,8 @@
 // (stage1-coreos) and fly, at rkt's version and ours. Any other stage1 is an image in the store,
 // rendered into the pod; `stage1/manifest` records either, so run-prepared, enter, stop and gc
 // find the same stage1 later, and `stage1TreeStoreID` exists only for a stage1 image.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { UsageError } from "../errors.ts";
 import { APPC_VERSION, rktVersion } from "../version.ts";
 

@@ -2,10 +2,9 @@
 // image, `stage1TreeStoreID` and (--no-overlay) a copy of its rootfs into `stage1/rootfs`; run
 // mounts the image's rootfs as an overlay there (rkt's setupStage1Image), keeping what prepare put
 // in `stage1/rootfs` as the upper layer. Later commands read the interface version and entrypoints.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { dirname, join } from "../posix-path.ts";
 import { RktError } from "../errors.ts";
-import { copyTree } from "../copy-tree.ts";
 import { mountOverlay } from "./rootfs.ts";
 import { ENTRYPOINT_ANNOTATION, INTERFACE_VERSION_ANNOTATION, STAGE1_TREE_ID_FILE, writeStage1Manifest } from "./stage1-image.ts";
 import type { SelectedStage1 } from "./stage1-select.ts";
@@ -19,7 +18,8 @@ export function writePodStage1(podDir: string, stage1: SelectedStage1, overlay: 
   mkdirSync(join(podDir, "stage1"), { recursive: true });
   writeFileSync(join(podDir, "stage1", "manifest"), stage1.manifestBytes);
   writeFileSync(join(podDir, STAGE1_TREE_ID_FILE), stage1.treeStoreID);
-  if (!overlay) copyTree(stage1.rootfs, join(podDir, "stage1", "rootfs"));
+  // loaded only for a copy: it is on node:fs (ffi/sync-fs.ts says why that is kept off the pod path)
+  if (!overlay) (require("../copy-tree.ts") as typeof import("../copy-tree.ts")).copyTree(stage1.rootfs, join(podDir, "stage1", "rootfs"));
 }
 
 /** The tree a pod's stage1 image was rendered from; undefined for the built-in stage1. */

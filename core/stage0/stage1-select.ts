@@ -3,8 +3,8 @@
 // the same name next to the rkt binary), else the build default — here the built-in stage1, which
 // needs neither store nor file. Images from the default stage1 images directory or rkt's own
 // directory need no signature; any other needs one unless --insecure-options=image.
-import { existsSync, realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, readlinkSync } from "../../ffi/sync-fs.ts";
+import { basename, dirname, isAbsolute, join, resolve } from "../posix-path.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { NotFoundError, RktError } from "../errors.ts";
 import { classifyImage, findImage } from "../fetch/finder.ts";
@@ -25,7 +25,7 @@ export type SelectedStage1 = { builtin: string } | { image: string; manifestByte
 
 /** The directory of the running rkt binary (/proc/self/exe, as rkt). */
 function rktBinaryDir(): string {
-  return dirname(realpathSync("/proc/self/exe"));
+  return dirname(readlinkSync("/proc/self/exe"));
 }
 
 /** rkt's isTrustedLocation: under the default stage1 images directory, or beside the rkt binary. */

@@ -1,8 +1,8 @@
 // The store index: rkt's tables (`aciinfo`, `remote`) in bun:sqlite with WAL, so readers never wait
 // for an import. Rows are written only after the blob they name has been renamed into place.
 import { constants, Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 
 const SCHEMA_VERSION = 1;
 

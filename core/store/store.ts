@@ -4,8 +4,8 @@
 // into place and writes the index row last, so a killed import leaves nothing visible (its temp area
 // is swept by the next import).
 import type { Database } from "bun:sqlite";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { dirname, join } from "../posix-path.ts";
 import type { TarHeader, TarSink } from "../aci/tar.ts";
 import { NotFoundError, RktError } from "../errors.ts";
 import { lock } from "../lock.ts";

@@ -1,7 +1,7 @@
 // Temporary import work areas in cas/tmp. Each holds a flock on its `.lock` file while alive, so a
 // later import can tell an abandoned area (its importer was killed) from a live one and sweep it.
-import { closeSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, openSync, readdirSync, renameSync, rmSync } from "../../ffi/sync-fs.ts";
+import { join } from "../posix-path.ts";
 import { tryLock, type FileLock } from "../lock.ts";
 
 export interface TmpArea extends Disposable {

@@ -3,8 +3,8 @@
 // the directories and the controller and limit files. The apps join their cgroups themselves,
 // writing "0" to cgroup.procs in the PID 1 shim before execve: stage1 and PID 1 stay outside, so
 // the pod's memory cgroup is never charged for the resident Bun process (DESIGN.md §3).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../../core/posix-path.ts";
 import { detectCgroups } from "../../core/cgroups/detect.ts";
 import { RktError } from "../../core/errors.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";

@@ -1,7 +1,7 @@
 // Removes a pod's cgroups, deepest first: when the pod ends, and in stage1 gc (so rkt gc and rkt rm)
 // for a pod whose stage1 was killed. rmdir(2) of a cgroup fails with EBUSY while a process is left
 // in it: that one is killed, and the rmdir retried until the kernel has reaped it.
-import { existsSync, readFileSync, rmdirSync } from "node:fs";
+import { existsSync, readFileSync, rmdirSync } from "../../ffi/sync-fs.ts";
 import { RktError } from "../../core/errors.ts";
 import { readPodCgroups } from "../../core/cgroups/pod.ts";
 import { SIG } from "../../ffi/constants.ts";

@@ -4,8 +4,8 @@
 // into the new namespaces (ffi/spawn.ts), writes `pid`, supervises the apps, writes their exit
 // codes to stage1/rootfs/rkt/status/<app> and returns the pod's exit code (254 when the pod could
 // not be set up).
-import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "../../ffi/sync-fs.ts";
+import { join } from "../../core/posix-path.ts";
 import { formatError } from "../../core/log.ts";
 import { parsePodManifest, type PodManifest } from "../../core/schema/pod-manifest.ts";
 import { SIG } from "../../ffi/constants.ts";

@@ -2,7 +2,7 @@
 // it) so that the CNI plugins can still tear its links, addresses and masquerade rules down in
 // `rkt gc` after every process of the pod is gone, as rkt's networking did. Only the main thread
 // moves (DESIGN.md §3): it enters the new namespace, pins it and returns at once.
-import { closeSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, rmSync, writeFileSync } from "../../ffi/sync-fs.ts";
 import { CLONE, MNT, MS } from "../../ffi/constants.ts";
 import { mount, umount } from "../../ffi/mount.ts";
 import { openNs, setns, unshare } from "../../ffi/ns.ts";

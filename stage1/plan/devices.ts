@@ -1,7 +1,7 @@
 // Each app's device allow list (rkt's generateDeviceAllows under DevicePolicy=closed): the pseudo
 // devices every pod has, each host device bound into the app (read-only when its mount is), and the
 // terminal that --interactive binds to /dev/console. Reads the host's device nodes.
-import { statSync } from "node:fs";
+import { statSync } from "../../ffi/sync-fs.ts";
 import { DEFAULT_DEVICE_RULES, splitDev, type DeviceRule } from "../../core/cgroups/devices.ts";
 import type { ResolvedMount } from "./mounts.ts";
 

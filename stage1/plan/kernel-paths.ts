@@ -3,8 +3,8 @@
 // ProtectKernelTunables=): parts of an app's /proc become read-only, and /proc files and /sys
 // directories that expose the host are covered by an empty node of mode 000. Paths this kernel does
 // not have are skipped, as systemd's "-" prefix does. Pure planner; /sys is read-only already.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "../../ffi/sync-fs.ts";
+import { join } from "../../core/posix-path.ts";
 import { MS } from "../../ffi/constants.ts";
 import type { SetupOp } from "../../ffi/spawn.ts";
 

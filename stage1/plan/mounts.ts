@@ -4,11 +4,10 @@
 // inaccessible nodes and the pod-wide /etc files; per app: /sys, /dev, /etc files and volumes bound
 // to mountPoints and mounts (rkt's GenerateMounts). The pod's PID 1 applies the plan inside the new
 // namespaces (ffi/c/spawn.c), so /proc is the pod's own.
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "../../ffi/sync-fs.ts";
+import { join } from "../../core/posix-path.ts";
 import { MS } from "../../ffi/constants.ts";
 import type { SetupOp } from "../../ffi/spawn.ts";
-import { copyTree } from "../../core/copy-tree.ts";
 import { RktError } from "../../core/errors.ts";
 import { warn } from "../../core/log.ts";
 import type { MountPoint } from "../../core/schema/app.ts";
@@ -192,7 +191,8 @@ export function resolveAppMounts(app: AppMountSpec, volumes: readonly Volume[]):
 function prepopulate(imageDir: string, volumeDir: string): void {
   if (existsSync(volumeDir) || !existsSync(imageDir) || !statSync(imageDir).isDirectory()) return;
   if (readdirSync(imageDir).length === 0) return;
-  copyTree(imageDir, volumeDir);
+  // loaded only when a volume is filled (core/stage0/stage1-pod.ts says why)
+  (require("../../core/copy-tree.ts") as typeof import("../../core/copy-tree.ts")).copyTree(imageDir, volumeDir);
 }
 
 function planVolume(podDir: string, root: string, m: ResolvedMount, seen: Set<string>, recursiveByDefault: boolean, idShift: number): SetupOp[] {

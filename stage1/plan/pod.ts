@@ -2,8 +2,8 @@
 // need: namespaces, the setup plan, the cgroup plan, the spec table (apps and their event handlers,
 // with the app's isolators). Reads the app rootfs (users, groups, symlinks) but changes nothing:
 // stage1 applies the cgroup plan, the PID 1 shim the rest.
-import { readFileSync } from "node:fs";
-import { join, posix } from "node:path";
+import { readFileSync } from "../../ffi/sync-fs.ts";
+import { join, resolve } from "../../core/posix-path.ts";
 import type { DeviceRule } from "../../core/cgroups/devices.ts";
 import type { CgroupManager, CgroupPlan } from "../../core/cgroups/manager.ts";
 import { RktError } from "../../core/errors.ts";
@@ -47,7 +47,7 @@ function appSpecs(podDir: string, ra: RuntimeApp, interactive: boolean, extraEnv
     // handlers run as root even when the app does not (rkt's TestPreStart)
     return h && h.exec.length ? { ...base, path: h.exec[0]!, argv: h.exec, uid: 0, gid: 0, groups: [] } : undefined;
   };
-  return { main: { ...base, path: posix.resolve(cwd, exec[0]!), argv: exec, ...creds }, preStart: handler("pre-start"), postStop: handler("post-stop") };
+  return { main: { ...base, path: resolve(cwd, exec[0]!), argv: exec, ...creds }, preStart: handler("pre-start"), postStop: handler("post-stop") };
 }
 
 /** What systemd gave a pod it runs as a service (stage1/notify.ts, socket activation). */

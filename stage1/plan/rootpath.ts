@@ -1,8 +1,8 @@
 // Paths inside an app's rootfs, resolved the way the app would see them: symlinks followed but never
 // above the rootfs (as runc's securejoin and rkt's mount target handling), so an image cannot point
 // a mount or a file write at the host.
-import { lstatSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync, readlinkSync } from "../../ffi/sync-fs.ts";
+import { join } from "../../core/posix-path.ts";
 
 /** Host path of `path` inside `root`, following symlinks within `root`; missing tails are kept. */
 export function resolveInRoot(root: string, path: string): string {

@@ -1,7 +1,7 @@
 // The app's user and group as rkt resolves them (pkg/user, stage1 prepare-app): a number, a name
 // from the image's /etc/passwd or /etc/group, or an absolute path whose owner is taken — all looked
 // up inside the app's rootfs, never on the host.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "../../ffi/sync-fs.ts";
 import { RktError } from "../../core/errors.ts";
 import { resolveInRoot } from "./rootpath.ts";
 

@@ -18,7 +18,7 @@ test("files named by flags: the flag, the path and the reason", () => {
     [["run", `--set-env-file=${missing}`, "example.com/x"], `rkt: cannot read --set-env-file "${missing}": no such file or directory\n`],
     [["run", `--pod-manifest=${missing}`], `rkt: cannot read --pod-manifest "${missing}": no such file or directory\n`],
     [["status", `--uuid-file=${missing}`], `rkt: cannot read --uuid-file "${missing}": no such file or directory\n`],
-    [["rm", `--uuid-file=${ctx.tmp}`], `rkt: cannot read --uuid-file "${ctx.tmp}": illegal operation on a directory\n`],
+    [["rm", `--uuid-file=${ctx.tmp}`], `rkt: cannot read --uuid-file "${ctx.tmp}": is a directory\n`],
   ];
   for (const [args, stderr] of cases) {
     const r = ctx.rkt(args);

@@ -50,6 +50,27 @@ describe("architecture", () => {
     expect(files.filter((f) => !f.startsWith("ffi/") && importsOf(f).includes("bun:ffi"))).toEqual([]);
   });
 
+  test("the pod path loads no node:* module (ffi/sync-fs.ts says why)", () => {
+    // what `rkt run` and `rkt prepare` load on every run: their commands, the entry point, and the
+    // built-in stage1's run entrypoint with its cgroup set-up, each imported lazily by name
+    const entries = ["cmd/main.ts", "cmd/run.ts", "cmd/prepare.ts", "cmd/run-prepared.ts", "stage1/cgroups/setup.ts", "stage1/entrypoints/table.ts", "stage1/entrypoints/run.ts"];
+    const transpiler = new Bun.Transpiler({ loader: "ts" });
+    const seen = new Set<string>();
+    const bad: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const { path, kind } of transpiler.scanImports(readFileSync(join(ROOT, file), "utf8"))) {
+        if (kind !== "import-statement") continue;
+        if (path.startsWith("node:")) bad.push(`${file} → ${path}`);
+        else if (path.startsWith(".") && path.endsWith(".ts")) visit(relative(ROOT, join(ROOT, dirname(file), path)));
+      }
+    };
+    entries.forEach(visit);
+    expect(seen.size).toBeGreaterThan(50);
+    expect(bad).toEqual([]);
+  });
+
   test("no barrel index.ts files", () => {
     expect(files.filter((f) => f.endsWith("/index.ts"))).toEqual([]);
   });
