@@ -207,7 +207,7 @@ export function rmdirSync(path: string): void {
   check(libc.rmdir(cstr(path)), { syscall: "rmdir", path });
 }
 
-export function unlinkSync(path: string): void {
+function unlinkSync(path: string): void {
   check(libc.unlink(cstr(path)), { syscall: "unlink", path });
 }
 
