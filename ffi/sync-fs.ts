@@ -157,8 +157,9 @@ export function writeSync(fd: number, data: Uint8Array | string): number {
   return bytes.byteLength;
 }
 
-/** Where files and directories are read into, reused; grown for a bigger file. */
-let scratch = Buffer.allocUnsafe(65536);
+/** Where files and directories are read into, reused; a bigger file grows it for its read only. */
+const SCRATCH_SIZE = 65536;
+let scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
 
 /** The whole file: bytes, or text with "utf8". Reads to the end, so /proc files (size 0) work. */
 export function readFileSync(path: string): Buffer;
@@ -177,6 +178,8 @@ export function readFileSync(path: string, encoding?: "utf8"): Buffer | string {
     return encoding ? scratch.toString("utf8", 0, len) : Buffer.from(scratch.subarray(0, len));
   } finally {
     libc.close(fd);
+    // the process that keeps running (a pod's stage1) keeps no big buffer
+    if (scratch.byteLength > SCRATCH_SIZE) scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
   }
 }
 
