@@ -135,13 +135,7 @@ export function openSync(path: string, flags: keyof typeof FLAGS, mode = 0o666):
   return check(libc.open(cstr(path), FLAGS[flags] | O.O_CLOEXEC, mode), { syscall: "open", path });
 }
 
-export function closeSync(fd: number): void {
-  check(libc.close(fd), { syscall: "close", path: `fd ${fd}` });
-}
-
-export function fsyncSync(fd: number): void {
-  check(libc.fsync(fd), { syscall: "fsync", path: `fd ${fd}` });
-}
+export { closeFd as closeSync, fsyncFd as fsyncSync } from "./fs.ts";
 
 /** read(2) into `buf`; returns the count (0 at the end). */
 export function readSync(fd: number, buf: Uint8Array): number {
