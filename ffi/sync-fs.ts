@@ -100,7 +100,7 @@ export class Stats {
 }
 
 function statx(path: string, flags: number, syscall: string, throwIfNoEntry: boolean): Stats | undefined {
-  if (libc.syscall(SYS_statx, CWD, BigInt(ptr(cstr(path))), flags, STATX_BASIC_STATS, STATX_PTR, 0) === 0) return new Stats(STATX.slice(0, 36));
+  if (libc.syscall(SYS_statx, CWD, BigInt(ptr(cstr(path))), flags, STATX_BASIC_STATS, STATX_PTR) === 0) return new Stats(STATX.slice(0, 36));
   const e = errno();
   if (!throwIfNoEntry && (e === ENOENT || e === ENOTDIR)) return undefined;
   throw new SyscallError({ syscall, errno: e, path });
@@ -224,7 +224,7 @@ export function readdirSync(path: string): string[] {
   const names: string[] = [];
   try {
     for (;;) {
-      const n = libc.syscall(SYS_getdents64, fd, BigInt(ptr(scratch)), scratch.byteLength, 0, 0, 0);
+      const n = libc.syscall(SYS_getdents64, fd, BigInt(ptr(scratch)), scratch.byteLength, 0, 0);
       if (n < 0) throw new SyscallError({ syscall: "getdents64", errno: errno(), path });
       if (n === 0) return names;
       // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name[] (NUL-terminated)
