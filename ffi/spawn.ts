@@ -340,7 +340,11 @@ export function startMigration(procs: string): void {
   primer = pid > 0 ? { pid, arena } : undefined;
 }
 
-/** Reaps the last startMigration() child once it has exited, so that no zombie stays beside a pod. */
-export function reapMigration(): void {
+/**
+ * Reaps the last startMigration() child once it has exited, so that no zombie stays beside a pod.
+ * Returns whether none is left (false: it still waits in its migration).
+ */
+export function reapMigration(): boolean {
   if (primer && reapIfExited(primer.pid)) primer = undefined;
+  return primer === undefined;
 }

@@ -26,6 +26,8 @@ import type { PodNotifier } from "../notify.ts";
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 /** How long a pod runs before stage1 shrinks its own memory. */
 const SHRINK_AFTER_MS = 500;
+/** How often a cgroup prime still in its migration then is looked at again. */
+const PRIME_RECHECK_MS = 100;
 
 /** The tty rkt was started on, for /dev/console with --interactive. */
 function callerTty(): string {
@@ -157,11 +159,13 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     sup.begin();
     // This process stays for the pod's lifetime: once the pod has run a moment (a pod that ends
     // sooner never pays for it), JSC drops the compiled code and free heap it no longer needs
-    // (~0.9 MiB of the ~8 MiB it keeps), and the cgroup prime, long done, is reaped. Bun.shrink is
-    // marked deprecated, hence the guard.
+    // (~0.9 MiB of the ~8 MiB it keeps), and the cgroup prime is reaped: usually long done, but on
+    // a loaded host its migration can outlast the moment, and it is looked at again until it has
+    // exited. Bun.shrink is marked deprecated, hence the guard.
+    const reapPrime = () => reapMigration() || timers.push(setTimeout(reapPrime, PRIME_RECHECK_MS));
     timers.push(
       setTimeout(() => {
-        reapMigration();
+        reapPrime();
         Bun.shrink?.();
       }, SHRINK_AFTER_MS),
     );
