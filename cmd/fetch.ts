@@ -4,6 +4,7 @@ import { fetchImages } from "../core/fetch/fetch.ts";
 import { parsePullPolicy } from "../core/fetch/finder.ts";
 import { fetchID } from "../core/store/keys.ts";
 import { fullArg, getGlobals, positionals } from "./_shared.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "fetch", description: "Fetch image(s) and store them in the local store" },
@@ -18,6 +19,6 @@ export default defineCommand({
   async run({ args }) {
     const pullPolicy = args["store-only"] ? "never" : args["no-store"] ? "update" : parsePullPolicy(args["pull-policy"]);
     const keys = await fetchImages(getGlobals(), { images: positionals(args), signature: args.signature, pullPolicy });
-    for (const k of keys) console.log(fetchID(k, args.full));
+    for (const k of keys) writeStdout(fetchID(k, args.full) + "\n");
   },
 });

@@ -3,6 +3,7 @@ import { defineCommand, type CommandDef } from "citty";
 import { UsageError } from "../core/errors.ts";
 import { renderHelp, subCommand } from "./_help.ts";
 import { commands, summaries } from "./commands.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "help", description: "Help about any command" },
@@ -10,7 +11,7 @@ export default defineCommand({
   async run({ args }) {
     const path = args._.map(String);
     if (path.length === 0) {
-      process.stdout.write(await renderHelp([], { subCommands: commands }, summaries));
+      writeStdout(await renderHelp([], { subCommands: commands }, summaries));
       return;
     }
     let cmd: CommandDef<any> = { subCommands: commands };
@@ -19,6 +20,6 @@ export default defineCommand({
       if (!sub) throw new UsageError(`unknown help topic "${path.join(" ")}"`);
       cmd = sub;
     }
-    process.stdout.write(await renderHelp(path, cmd));
+    writeStdout(await renderHelp(path, cmd));
   },
 });

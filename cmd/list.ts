@@ -5,6 +5,7 @@ import { formatNetInfo } from "../core/networks.ts";
 import { stateName } from "../core/pods/state.ts";
 import { fullTime, humanTime, json, table } from "./_output.ts";
 import { formatArg, fullArg, getGlobals, noLegendArg, outputFormat } from "./_shared.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "list", description: "List pods" },
@@ -12,7 +13,7 @@ export default defineCommand({
   run({ args }) {
     const format = outputFormat(args.format);
     const pods = listAllPods(getGlobals());
-    if (format) return void process.stdout.write(json(pods.map(podJson), format));
+    if (format) return void writeStdout(json(pods.map(podJson), format));
     const when = (d?: Date) => (d ? (args.full ? fullTime(d) : humanTime(d)) : "");
     const rows = pods.flatMap((p) =>
       (p.manifest?.apps ?? [{ name: "-", image: { id: "", name: "" } }]).map((a) => {
@@ -23,6 +24,6 @@ export default defineCommand({
       }),
     );
     const headers = ["UUID", "APP", "IMAGE NAME", ...(args.full ? ["IMAGE ID"] : []), "STATE", "CREATED", "STARTED", "NETWORKS"];
-    process.stdout.write(table(headers, rows, args["no-legend"]));
+    writeStdout(table(headers, rows, args["no-legend"]));
   },
 });

@@ -9,6 +9,7 @@ import { renderHelp, subCommand, usageLine } from "./_help.ts";
 import { checkFlags, forCitty, setGlobals } from "./_shared.ts";
 import { commands, summaries } from "./commands.ts";
 import { mark, traceLines } from "../core/stage0/trace.ts";
+import { writeStderr, writeStdout } from "../ffi/stdio.ts";
 
 /**
  * Commands that parse their own argv, not through citty's flags: rkt's positional per-app flags
@@ -89,11 +90,11 @@ async function main(argv: string[]): Promise<number> {
     const rest = resolved.rest;
     const beforeDashes = rest.slice(0, rest.includes("--") ? rest.indexOf("--") : rest.length);
     if (beforeDashes.includes("--help") || beforeDashes.includes("-h")) {
-      process.stdout.write(await renderHelp(path, cmd, path.length === 0 ? summaries : undefined));
+      writeStdout(await renderHelp(path, cmd, path.length === 0 ? summaries : undefined));
       return 0;
     }
     if (path.length === 0 || (cmd.subCommands && !cmd.run)) {
-      process.stderr.write(await renderHelp(path, cmd, path.length === 0 ? summaries : undefined));
+      writeStderr(await renderHelp(path, cmd, path.length === 0 ? summaries : undefined));
       return 2;
     }
     let rawArgs = rest;
@@ -106,14 +107,14 @@ async function main(argv: string[]): Promise<number> {
     const result = await runResolved(path[0]!, cmd, rawArgs);
     return typeof result === "number" ? result : 0;
   } catch (err) {
-    process.stderr.write(formatError(err) + "\n");
-    if (err instanceof UsageError) process.stderr.write(`Usage: ${await usageLine(path, cmd)}\n`);
+    writeStderr(formatError(err) + "\n");
+    if (err instanceof UsageError) writeStderr(`Usage: ${await usageLine(path, cmd)}\n`);
     return err instanceof RktError ? err.exitCode : 254;
   }
 }
 
 main(process.argv.slice(2)).then((code) => {
   mark("end");
-  for (const l of traceLines()) process.stderr.write(l + "\n");
+  for (const l of traceLines()) writeStderr(l + "\n");
   process.exitCode = code;
 });

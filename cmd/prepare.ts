@@ -7,6 +7,7 @@ import { preparePod } from "../core/stage0/prepare.ts";
 import { APP_FLAGS } from "./_apps.ts";
 import { parsePodArgs, PREPARE_FLAGS } from "./_pod-args.ts";
 import { getGlobals } from "./_shared.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "prepare", description: "Prepare to run image(s) in a pod in rkt" },
@@ -22,6 +23,6 @@ export default defineCommand({
     const { prepare } = parsePodArgs(rawArgs, false);
     const pod = await preparePod(g, prepare);
     movePod(dataPaths(g.dir), pod, "prepared").lock.release();
-    console.log(pod.uuid);
+    writeStdout(pod.uuid + "\n");
   },
 });

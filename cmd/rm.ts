@@ -8,6 +8,7 @@ import { removePod } from "../core/stage0/gc.ts";
 import { builtinGc } from "../stage1/entrypoints/table.ts";
 import { podArgs, uuidFileArg } from "./_uuids.ts";
 import { getGlobals } from "./_shared.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "rm", description: "Remove all files and resources associated with an exited pod" },
@@ -18,7 +19,7 @@ export default defineCommand({
     for (const uuid of podArgs(args)) {
       try {
         await removePod(getGlobals(), uuid, builtinGc(getGlobals().localConfig));
-        console.log(`"${uuid}"`);
+        writeStdout(`"${uuid}"\n`);
       } catch (e) {
         stderr(`cannot remove pod "${uuid}": ${(e as Error).message}`);
         failed++;

@@ -7,6 +7,7 @@ import { isExited, stateName } from "../core/pods/state.ts";
 import { podJson, podStatus, waitPod } from "../core/stage0/status.ts";
 import { fullTime, json } from "./_output.ts";
 import { formatArg, getGlobals, outputFormat, parseBool, positionals } from "./_shared.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
 /** `--wait` values: a bool or a Go duration; undefined = do not wait, 0 = forever. */
 function waitFor(v: unknown, flag: string): number | undefined {
@@ -35,7 +36,7 @@ export default defineCommand({
     const wait = waitFor(args.wait, "wait");
     const ready = waitFor(args["wait-ready"], "wait-ready");
     const p = wait !== undefined ? await waitPod(g, uuid, "exited", wait) : ready !== undefined ? await waitPod(g, uuid, "ready", ready) : podStatus(g, uuid);
-    if (format) return void process.stdout.write(json(podJson(p), format));
+    if (format) return void writeStdout(json(podJson(p), format));
     const lines = [`state=${stateName(p.state)}`];
     if (p.created) lines.push(`created=${fullTime(p.created)}`);
     if (p.started) lines.push(`started=${fullTime(p.started)}`);
@@ -45,6 +46,6 @@ export default defineCommand({
       lines.push("exited=true");
       for (const [app, code] of Object.entries(p.appExitCodes)) lines.push(`app-${app}=${code}`);
     }
-    process.stdout.write(lines.join("\n") + "\n");
+    writeStdout(lines.join("\n") + "\n");
   },
 });

@@ -8,6 +8,7 @@ import { stopPod } from "../core/stage0/stop.ts";
 import { builtinStage1 } from "../stage1/entrypoints/table.ts";
 import { podArgs, uuidFileArg } from "./_uuids.ts";
 import { getGlobals } from "./_shared.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "stop", description: "Stop a pod" },
@@ -22,7 +23,7 @@ export default defineCommand({
     for (const uuid of podArgs(args)) {
       try {
         await stopPod(getGlobals(), uuid, args.force, (argv, dir) => builtinStage1("stop", argv, dir));
-        console.log(`"${uuid}"`);
+        writeStdout(`"${uuid}"\n`);
       } catch (e) {
         stderr(`error stopping "${uuid}": ${(e as Error).message}`);
         failed++;

@@ -10,13 +10,14 @@ import { readKeyFile } from "../core/trust/keyfile.ts";
 import { checkPrefix, Keystore } from "../core/trust/keystore.ts";
 import { formatFingerprint } from "../core/trust/pgp.ts";
 import { getGlobals, positionals } from "./_shared.ts";
+import { writeStdout } from "../ffi/stdio.ts";
 
-const out = (line: string) => process.stdout.write(line + "\n");
+const out = (line: string) => writeStdout(line + "\n");
 
 /** rkt's review loop: only "yes" trusts; "no" or the end of input does not; anything else asks again. */
 async function askTrust(lines: AsyncIterator<string>): Promise<boolean> {
   for (;;) {
-    process.stdout.write("Are you sure you want to trust this key (yes/no)? ");
+    writeStdout("Are you sure you want to trust this key (yes/no)? ");
     const { value, done } = await lines.next();
     if (done) out("");
     if (done || value.trim() === "no") return false;

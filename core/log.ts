@@ -1,6 +1,7 @@
 // Three streams, as rkt: stdout for results, stderr for `rkt: …` messages, diag for --debug only.
 // Errors are formatted here (rkt's PrintE): one line normally, the whole cause chain with --debug.
 import { causeChain, messageOf } from "./errors.ts";
+import { writeStderr } from "../ffi/stdio.ts";
 
 let debugEnabled = false;
 
@@ -15,17 +16,17 @@ export function isDebug(): boolean {
 
 /** A line on stderr with rkt's prefix. */
 export function stderr(msg: string): void {
-  process.stderr.write(`rkt: ${msg}\n`);
+  writeStderr(`rkt: ${msg}\n`);
 }
 
 /** A diagnostic line on stderr, shown only with --debug. */
 export function diag(msg: string): void {
-  if (debugEnabled) process.stderr.write(`rkt: ${msg}\n`);
+  if (debugEnabled) writeStderr(`rkt: ${msg}\n`);
 }
 
 /** A warning the user should see even without --debug. */
 export function warn(msg: string): void {
-  process.stderr.write(`rkt: warning: ${msg}\n`);
+  writeStderr(`rkt: warning: ${msg}\n`);
 }
 
 /**

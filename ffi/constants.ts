@@ -99,5 +99,11 @@ export const AF_UNIX = 1;
 export const SOCK = { SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000 } as const;
 export const EAGAIN = 11;
 
+/** asm-generic/errno-base.h: a call interrupted by a signal handler */
+export const EINTR = 4;
+
+/** include/uapi/asm-generic/poll.h */
+export const POLLOUT = 4;
+
 /** asm-generic/errno-base.h: waitpid's "no such child" */
 export const ECHILD = 10;

@@ -54,12 +54,14 @@ const F_GETFL = 3;
 const F_SETFL = 4;
 
 /**
- * Clears O_NONBLOCK on `fd`. Bun makes its stdio non-blocking; the flag lives on the shared open file
- * description, so a program exec'd on these fds would see EAGAIN on a full pipe.
+ * Sets or clears O_NONBLOCK on `fd`. Bun makes its stdio non-blocking when it uses them; the flag
+ * lives on the shared open file description, so a program exec'd on these fds would see EAGAIN on a
+ * full pipe (stage0 clears it before it execs a stage1).
  */
-export function clearNonblock(fd: number): void {
+export function setNonblock(fd: number, on: boolean): void {
   const flags = check(libc.fcntl(fd, F_GETFL, 0), { syscall: "fcntl(F_GETFL)", path: `fd ${fd}` });
-  if (flags & O.O_NONBLOCK) check(libc.fcntl(fd, F_SETFL, flags & ~O.O_NONBLOCK), { syscall: "fcntl(F_SETFL)", path: `fd ${fd}` });
+  const next = on ? flags | O.O_NONBLOCK : flags & ~O.O_NONBLOCK;
+  if (next !== flags) check(libc.fcntl(fd, F_SETFL, next), { syscall: "fcntl(F_SETFL)", path: `fd ${fd}` });
 }
 
 /** mknod(2): `dev` is makedev(major, minor) as glibc encodes it. */

@@ -43,6 +43,8 @@ export const libc = dlopen(LIBC, {
   recv: { args: [i32, ptr, u64, i32], returns: i64 },
   ioctl: { args: [i32, u64, ptr], returns: i32 },
   waitpid: { args: [i32, ptr, i32], returns: i32 },
+  poll: { args: [ptr, u64, i32], returns: i32 },
+  isatty: { args: [i32], returns: i32 },
   strerror: { args: [i32], returns: cstring },
   // ffi/sync-fs.ts
   access: { args: [ptr, i32], returns: i32 },

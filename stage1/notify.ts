@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { ImageManifest } from "../core/schema/image-manifest.ts";
 import { listenDgram, receiveDgram, sendDgram } from "../ffi/unix-dgram.ts";
 import { notifySocketDir } from "./plan/mounts.ts";
+import { writeStderr } from "../ffi/stdio.ts";
 
 const ANNOTATION = "appc.io/executor/supports-systemd-notify";
 /** how often stage1 reads the apps' sockets, until every app has said READY=1 */
@@ -62,7 +63,7 @@ export class PodNotifier {
     } catch (e) {
       this.stop();
       this.sent = true;
-      process.stderr.write(`stage1: cannot tell systemd the pod is ready: ${e instanceof Error ? e.message : String(e)}\n`);
+      writeStderr(`stage1: cannot tell systemd the pod is ready: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   }
 

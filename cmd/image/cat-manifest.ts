@@ -4,6 +4,7 @@ import { resolveStored } from "../../core/image/resolve.ts";
 import { ImageStore } from "../../core/store/store.ts";
 import { getGlobals, positionals, prettyPrintArg } from "../_shared.ts";
 import { UsageError } from "../../core/errors.ts";
+import { writeStdout } from "../../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "cat-manifest", description: "Inspect and print the image manifest" },
@@ -13,6 +14,6 @@ export default defineCommand({
     if (!image || extra.length) throw new UsageError("image cat-manifest takes exactly one image");
     using store = ImageStore.open(getGlobals().dir);
     const raw = JSON.parse(store.manifestBytes(resolveStored(store, image)).toString("utf8"));
-    console.log(args["pretty-print"] ? JSON.stringify(raw, null, "\t") : JSON.stringify(raw));
+    writeStdout((args["pretty-print"] ? JSON.stringify(raw, null, "\t") : JSON.stringify(raw)) + "\n");
   },
 });

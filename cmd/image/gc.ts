@@ -4,6 +4,7 @@ import { parseDuration } from "../../core/duration.ts";
 import { gcImages } from "../../core/image/remove.ts";
 import { ImageStore } from "../../core/store/store.ts";
 import { getGlobals } from "../_shared.ts";
+import { writeStdout } from "../../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "gc", description: "Garbage collect local store" },
@@ -12,9 +13,9 @@ export default defineCommand({
     const grace = parseDuration(args["grace-period"], "grace-period");
     using store = ImageStore.open(getGlobals().dir);
     const r = await gcImages(store, grace);
-    for (const id of r.removedTrees) console.log(`removed treestore "${id}"`);
-    for (const key of r.removedImages) console.log(`successfully removed aci for image: "${key}"`);
-    for (const layer of r.removedLayers) console.log(`removed docker layer "sha256:${layer}"`);
-    for (const file of r.removedDownloads) console.log(`removed partial download "${file}"`);
+    for (const id of r.removedTrees) writeStdout(`removed treestore "${id}"\n`);
+    for (const key of r.removedImages) writeStdout(`successfully removed aci for image: "${key}"\n`);
+    for (const layer of r.removedLayers) writeStdout(`removed docker layer "sha256:${layer}"\n`);
+    for (const file of r.removedDownloads) writeStdout(`removed partial download "${file}"\n`);
   },
 });

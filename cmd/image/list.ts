@@ -5,6 +5,7 @@ import { shortID } from "../../core/store/keys.ts";
 import { ImageStore } from "../../core/store/store.ts";
 import { fullTime, humanBytes, humanTime, json, table } from "../_output.ts";
 import { formatArg, fullArg, getGlobals, noLegendArg, outputFormat } from "../_shared.ts";
+import { writeStdout } from "../../ffi/stdio.ts";
 
 const HEADERS: Record<string, string> = { id: "ID", name: "NAME", importtime: "IMPORT TIME", lastused: "LAST USED", size: "SIZE", latest: "LATEST" };
 
@@ -25,7 +26,7 @@ export default defineCommand({
     const rows = listImages(store, args.sort, args.order);
     if (format) {
       const out = rows.map((r) => ({ id: r.id, name: r.name, import_time: r.importTime.getTime() * 1e6, last_used: r.lastUsed.getTime() * 1e6, size: r.size }));
-      process.stdout.write(json(out, format));
+      writeStdout(json(out, format));
       return;
     }
     const cell = (r: ImageRow, f: string): string => {
@@ -38,6 +39,6 @@ export default defineCommand({
         default: return String(r.latest);
       }
     };
-    process.stdout.write(table(fields.map((f) => HEADERS[f]!), rows.map((r) => fields.map((f) => cell(r, f))), args["no-legend"]));
+    writeStdout(table(fields.map((f) => HEADERS[f]!), rows.map((r) => fields.map((f) => cell(r, f))), args["no-legend"]));
   },
 });

@@ -6,6 +6,7 @@ import { resolveStoredAll } from "../../core/image/resolve.ts";
 import { ImageStore } from "../../core/store/store.ts";
 import { stderr } from "../../core/log.ts";
 import { getGlobals, positionals } from "../_shared.ts";
+import { writeStdout } from "../../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "rm", description: "Remove one or more images with the given IDs or image names from the local store" },
@@ -28,7 +29,7 @@ export default defineCommand({
     for (const key of keys) {
       try {
         await removeImage(store, key);
-        console.log(`successfully removed aci for image: "${key}"`);
+        writeStdout(`successfully removed aci for image: "${key}"\n`);
       } catch (e) {
         failed++;
         stderr(`cannot remove image "${key}": ${messageOf(e)}`);

@@ -5,6 +5,7 @@ import { resolveStored } from "../../core/image/resolve.ts";
 import { verifyImage } from "../../core/image/verify.ts";
 import { ImageStore } from "../../core/store/store.ts";
 import { getGlobals, positionals } from "../_shared.ts";
+import { writeStdout } from "../../ffi/stdio.ts";
 
 export default defineCommand({
   meta: { name: "verify", description: "Verify the rendered tree store of one or more images, repairing it when changed" },
@@ -16,10 +17,10 @@ export default defineCommand({
     for (const arg of images) {
       const r = await verifyImage(store, resolveStored(store, arg));
       if (r.problems.length === 0) {
-        console.log(`image "${r.key}": tree store ${r.treeStoreID} verified`);
+        writeStdout(`image "${r.key}": tree store ${r.treeStoreID} verified\n`);
       } else {
-        for (const p of r.problems) console.log(`image "${r.key}": ${p}`);
-        console.log(`image "${r.key}": tree store ${r.treeStoreID} was changed (${r.problems.length} difference(s)); rendered it again`);
+        for (const p of r.problems) writeStdout(`image "${r.key}": ${p}\n`);
+        writeStdout(`image "${r.key}": tree store ${r.treeStoreID} was changed (${r.problems.length} difference(s)); rendered it again\n`);
       }
     }
   },

@@ -10,10 +10,11 @@ import { diag } from "../log.ts";
 import type { ImageStore } from "../store/store.ts";
 import type { PullPolicy } from "./finder.ts";
 import { withProgress } from "./progress.ts";
+import { stderrIsTerminal, writeStderr } from "../../ffi/stdio.ts";
 
 /** One progress line per layer on a terminal. */
 function layerProgress(ref: string): ((p: LayerProgress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!stderrIsTerminal()) return undefined;
   let last = 0;
   return (p) => {
     const now = performance.now();
@@ -21,7 +22,7 @@ function layerProgress(ref: string): ((p: LayerProgress) => void) | undefined {
     if (!finished && now - last < 100) return;
     last = now;
     const size = p.total ? `${(p.done / 2 ** 20).toFixed(1)}/${(p.total / 2 ** 20).toFixed(1)} MiB` : `${(p.done / 2 ** 20).toFixed(1)} MiB`;
-    process.stderr.write(`\r\x1b[KDownloading ${ref}: layer ${p.layer + 1}/${p.layers} ${p.cached ? "cached" : size}${finished ? "\n" : ""}`);
+    writeStderr(`\r\x1b[KDownloading ${ref}: layer ${p.layer + 1}/${p.layers} ${p.cached ? "cached" : size}${finished ? "\n" : ""}`);
   };
 }
 

@@ -1,5 +1,6 @@
 // A download progress line on a TTY (seed README: fetch shows progress): bytes, total, rate, ETA.
 // Silent when stderr is not a terminal or the input is small, so logs and tests stay clean.
+import { stderrIsTerminal, writeStderr } from "../../ffi/stdio.ts";
 
 const MIN_BYTES = 4 * 2 ** 20;
 const INTERVAL_MS = 100;
@@ -16,7 +17,7 @@ function human(n: number): string {
 
 /** Wraps a byte stream so that reading it draws progress for `label` on stderr. */
 export async function* withProgress(src: AsyncIterable<Uint8Array>, label: string, total?: number): AsyncIterable<Uint8Array> {
-  const tty = process.stderr.isTTY && (total === undefined || total >= MIN_BYTES);
+  const tty = stderrIsTerminal() && (total === undefined || total >= MIN_BYTES);
   const start = performance.now();
   let done = 0;
   let last = 0;
@@ -33,7 +34,7 @@ export async function* withProgress(src: AsyncIterable<Uint8Array>, label: strin
     } else {
       line += ` ${human(rate)}/s`;
     }
-    process.stderr.write(`\r\x1b[K${line}${final ? "\n" : ""}`);
+    writeStderr(`\r\x1b[K${line}${final ? "\n" : ""}`);
   };
   for await (const chunk of src) {
     done += chunk.length;

@@ -4,7 +4,7 @@
 // children in the pod directory. The built-in stage1 never comes here (DESIGN.md §3).
 import { setCloexec } from "../../ffi/fs.ts";
 import { SyscallError } from "../../ffi/errors.ts";
-import { clearNonblock } from "../../ffi/fs.ts";
+import { setNonblock } from "../../ffi/fs.ts";
 import { chdir, execve } from "../../ffi/proc.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { RktError } from "../errors.ts";
@@ -27,7 +27,7 @@ function execIn(podDir: string, path: string, argv: readonly string[], env: Reco
   for (const sig of ["SIGPIPE", "SIGXFSZ"] as const) process.on(sig, () => {});
   for (const fd of [0, 1, 2]) {
     try {
-      clearNonblock(fd);
+      setNonblock(fd, false);
     } catch (e) {
       if (!(e instanceof SyscallError && e.code === "EBADF")) throw e; // a closed standard fd stays closed
     }

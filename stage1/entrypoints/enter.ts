@@ -9,6 +9,7 @@ import { formatError } from "../../core/log.ts";
 import { parsePodManifest } from "../../core/schema/pod-manifest.ts";
 import { enterPod } from "../../ffi/spawn.ts";
 import { appRootfs, enterSpec } from "../plan/pod.ts";
+import { writeStderr } from "../../ffi/stdio.ts";
 
 function parse(argv: readonly string[]): { pid: number; app: string; cmd: string[] } {
   const dash = argv.indexOf("--");
@@ -37,7 +38,7 @@ export function main(argv: string[], podDir = process.cwd()): number {
       process.off("SIGINT", ignore);
     }
   } catch (e) {
-    process.stderr.write(`${formatError(e)}\n`);
+    writeStderr(`${formatError(e)}\n`);
     return 254;
   }
 }

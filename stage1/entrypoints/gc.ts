@@ -5,6 +5,7 @@
 import { formatError } from "../../core/log.ts";
 import { removePodCgroups } from "../cgroups/teardown.ts";
 import { teardownPodNetworks } from "../net/pod-net.ts";
+import { writeStderr } from "../../ffi/stdio.ts";
 
 /** rkt's gc arguments: the pod's UUID and the local configuration directory (for the plugins there). */
 function parseGcArgs(argv: readonly string[]): { uuid: string; localConfig?: string } {
@@ -27,7 +28,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     try {
       await step();
     } catch (e) {
-      process.stderr.write(`${formatError(e)}\n`);
+      writeStderr(`${formatError(e)}\n`);
       code = 254;
     }
   }

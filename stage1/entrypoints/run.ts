@@ -22,6 +22,7 @@ import { planPod, podFlavor, podNetworkMode, type HostIsolation } from "../plan/
 import { Supervisor, type AppSpecs } from "../supervisor.ts";
 import { mark } from "../../core/stage0/trace.ts";
 import type { PodNotifier } from "../notify.ts";
+import { writeStderr } from "../../ffi/stdio.ts";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 /** How long a pod runs before stage1 shrinks its own memory. */
@@ -57,7 +58,7 @@ async function podNetworks(podDir: string, args: RunArgs, flavor: Flavor, manife
   checkPortsNetwork(mode, manifest.ports.length);
   if (mode !== "cni") return undefined;
   const { setupPodNetworks } = require("../net/pod-net.ts") as typeof import("../net/pod-net.ts");
-  return setupPodNetworks(podDir, args.uuid, parseNetworks(args.net.join(",")), forwardedPorts(manifest), args.localConfig, (msg) => process.stderr.write(`stage1: warning: ${msg}\n`));
+  return setupPodNetworks(podDir, args.uuid, parseNetworks(args.net.join(",")), forwardedPorts(manifest), args.localConfig, (msg) => writeStderr(`stage1: warning: ${msg}\n`));
 }
 
 async function launch(args: RunArgs, podDir: string): Promise<{ pod: PodInit; apps: AppSpecs[]; specs: SpawnSpec[]; uuid: string; interactive: boolean; notifier?: PodNotifier }> {
@@ -104,7 +105,7 @@ function releaseCgroups(podDir: string): void {
   try {
     removePodCgroups(podDir);
   } catch (e) {
-    process.stderr.write(`${formatError(e)}\n`);
+    writeStderr(`${formatError(e)}\n`);
   }
 }
 
@@ -114,7 +115,7 @@ async function releaseNetworks(podDir: string, args: RunArgs): Promise<void> {
   try {
     await (require("../net/pod-net.ts") as typeof import("../net/pod-net.ts")).teardownPodNetworks(podDir, args.uuid, args.localConfig);
   } catch (e) {
-    process.stderr.write(`${formatError(e)}\n`);
+    writeStderr(`${formatError(e)}\n`);
   }
 }
 
@@ -126,7 +127,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     args = parseRunArgs(argv);
     launched = await launch(args, podDir);
   } catch (e) {
-    process.stderr.write(`${formatError(e)}\n`);
+    writeStderr(`${formatError(e)}\n`);
     releaseCgroups(podDir);
     // as rkt's stage1: a pod that could not start leaves its networks at once
     if (args) await releaseNetworks(podDir, args);
@@ -140,7 +141,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     signal: (i, s) => pod.signal(i, s),
     signalAll: (s) => pod.signalAll(s),
     writeStatus: (app, code) => writeFileSync(join(statusDir, app), String(code)),
-    report: (msg) => process.stderr.write(`stage1: ${msg}\n`),
+    report: (msg) => writeStderr(`stage1: ${msg}\n`),
     later: (ms, fn) => void timers.push(setTimeout(fn, ms)),
     // the app's rootfs as the pod sees it (its volumes are mounted in PID 1's mount namespace);
     // loaded only when an app could not start
@@ -180,7 +181,7 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
           notifier?.started();
         }
         if (ev.kind === "setup-failed") {
-          process.stderr.write(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
+          writeStderr(`stage1: cannot set up pod "${uuid}": ${ev.error.message}\n`);
           setupFailed = true;
         }
         sup.handle(ev);

@@ -2,6 +2,7 @@
 // Documentation/devel/stage1-implementors-guide.md). cmd/main.ts dispatches `_stage1-<name>` here
 // before citty or any command module loads, so the stage1 start-up path stays minimal; stage0
 // calls the built-in `run` in-process through builtinStage1Run (DESIGN.md §3).
+import { writeStderr } from "../../ffi/stdio.ts";
 
 type Entrypoint = (argv: string[], podDir?: string) => number | Promise<number>;
 
@@ -17,7 +18,7 @@ export async function dispatch(argv: string[]): Promise<number> {
   const name = argv[0]!.slice("_stage1-".length);
   const load = entrypoints[name];
   if (!load) {
-    process.stderr.write(`rkt: unknown stage1 entrypoint "${name}"\n`);
+    writeStderr(`rkt: unknown stage1 entrypoint "${name}"\n`);
     return 254;
   }
   return (await load())(argv.slice(1));
