@@ -2,9 +2,8 @@
 // gc.go, stop.go; layout.md §4): `run` and `enter` replace rkt (execve, cwd = pod directory), `run`
 // with the pod lock's fd left open across the exec and named by RKT_LOCK_FD; `gc` and `stop` run as
 // children in the pod directory. The built-in stage1 never comes here (DESIGN.md §3).
-import { setCloexec } from "../../ffi/fs.ts";
+import { setCloexec, setNonblock } from "../../ffi/fs.ts";
 import { SyscallError } from "../../ffi/errors.ts";
-import { setNonblock } from "../../ffi/fs.ts";
 import { chdir, execve } from "../../ffi/proc.ts";
 import type { GlobalOptions } from "../config/options.ts";
 import { RktError } from "../errors.ts";

@@ -136,13 +136,14 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
   const { pod, apps, specs, uuid, interactive, notifier } = launched;
   const statusDir = join(podDir, "stage1", "rootfs", "rkt", "status");
   const timers: Timer[] = [];
+  const later = (ms: number, fn: () => void) => void timers.push(setTimeout(fn, ms));
   const sup = new Supervisor(apps, {
     start: (i) => pod.start(i),
     signal: (i, s) => pod.signal(i, s),
     signalAll: (s) => pod.signalAll(s),
     writeStatus: (app, code) => writeFileSync(join(statusDir, app), String(code)),
     report: (msg) => writeStderr(`stage1: ${msg}\n`),
-    later: (ms, fn) => void timers.push(setTimeout(fn, ms)),
+    later,
     // the app's rootfs as the pod sees it (its volumes are mounted in PID 1's mount namespace);
     // loaded only when an app could not start
     explain: (idx, step, code) =>
@@ -163,13 +164,11 @@ export async function main(argv: string[], podDir = process.cwd()): Promise<numb
     // (~0.9 MiB of the ~8 MiB it keeps), and the cgroup prime is reaped: usually long done, but on
     // a loaded host its migration can outlast the moment, and it is looked at again until it has
     // exited. Bun.shrink is marked deprecated, hence the guard.
-    const reapPrime = () => reapMigration() || timers.push(setTimeout(reapPrime, PRIME_RECHECK_MS));
-    timers.push(
-      setTimeout(() => {
-        reapPrime();
-        Bun.shrink?.();
-      }, SHRINK_AFTER_MS),
-    );
+    const reapPrime = () => reapMigration() || later(PRIME_RECHECK_MS, reapPrime);
+    later(SHRINK_AFTER_MS, () => {
+      reapPrime();
+      Bun.shrink?.();
+    });
     while (!sup.done) {
       const events = await pod.next();
       if (events.length === 0) break;
