@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { detectCgroups } from "./detect.ts";
+import { detectCgroups, mountInfoLines } from "./detect.ts";
 import { DEFAULT_DEVICE_RULES, splitDev } from "./devices.ts";
 import { podScopeName } from "./manager.ts";
-import { cgroupDir, parseMountInfo } from "./mounts.ts";
+import { cgroupDir, parseMountLine } from "./mounts.ts";
 import { sharesToWeight } from "./v2.ts";
 
 // this machine's layout (and CI's): v1 controllers on a tmpfs, cgroup2 left empty at unified
@@ -36,10 +36,10 @@ describe("cgroup names and mounts", () => {
   });
 
   test("mountinfo fields, octal escapes, and hierarchies mounted as a subtree", () => {
-    const [m] = parseMountInfo("50 40 0:40 /docker/abc /sys/fs/cgroup/my\\040mem rw - cgroup cgroup rw,memory\n");
+    const m = parseMountLine("50 40 0:40 /docker/abc /sys/fs/cgroup/my\\040mem rw - cgroup cgroup rw,memory");
     expect(m).toEqual({ root: "/docker/abc", mountPoint: "/sys/fs/cgroup/my mem", fsType: "cgroup", superOptions: ["rw", "memory"] });
-    expect(cgroupDir(m!, "/docker/abc/x")).toBe("/sys/fs/cgroup/my mem/x");
-    expect(cgroupDir(m!, "/")).toBe("/sys/fs/cgroup/my mem");
+    expect(cgroupDir(m, "/docker/abc/x")).toBe("/sys/fs/cgroup/my mem/x");
+    expect(cgroupDir(m, "/")).toBe("/sys/fs/cgroup/my mem");
   });
 });
 
@@ -103,11 +103,37 @@ describe("cgroup v1 (hybrid hosts)", () => {
     }
   });
 
+  test("mountinfo is read only up to the last hierarchy a pod needs, whatever follows", () => {
+    // exited pods keep their overlays mounted until gc: on a busy host the file grows without end
+    function* lines() {
+      yield* HYBRID_MOUNTS.split("\n").filter((l) => !l.startsWith("41 "));
+      throw new Error("read past the cgroup mounts");
+    }
+    expect(detectCgroups(lines(), HYBRID_SELF)!.ownProcs).toBe(v1.ownProcs);
+    // the first mount of a hierarchy is the one used, even with a later one of the same controllers
+    const again = `${HYBRID_MOUNTS}90 31 0:90 / /mnt/memory rw - cgroup cgroup rw,memory\n`;
+    expect(detectCgroups(again, HYBRID_SELF)!.planPod(UUID, [{ name: "a", resources: {} }]).mkdirs).toEqual(v1.planPod(UUID, [{ name: "a", resources: {} }]).mkdirs);
+  });
+
   test("a limit whose controller is not mounted is reported, not written", () => {
     const noMemory = detectCgroups(HYBRID_MOUNTS.replace(/^35 .*\n/m, ""), HYBRID_SELF)!;
     const plan = noMemory.planPod(UUID, [{ name: "a", resources: { memoryLimit: 1 << 20 } }]);
     expect(plan.unsupported).toEqual(["memory"]);
     expect(plan.writes).toEqual([]);
+  });
+});
+
+describe("reading mountinfo", () => {
+  test("line by line across reads of any size, multi-byte characters included", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rkt-mi-"));
+    tmp.push(dir);
+    const text = `${HYBRID_MOUNTS}77 31 0:70 / /mnt/café\\040ünï rw - ext4 /dev/x rw\n78 31 0:71 / /last rw - tmpfs tmpfs rw`;
+    writeFileSync(join(dir, "mountinfo"), text);
+    for (const chunk of [1, 2, 3, 7, 64, 1 << 14]) expect([...mountInfoLines(join(dir, "mountinfo"), chunk)]).toEqual(text.split("\n"));
+  });
+
+  test("this process's own, as one read gives it", () => {
+    expect([...mountInfoLines()].join("\n")).toBe(readFileSync("/proc/self/mountinfo", "utf8").replace(/\n$/, ""));
   });
 });
 

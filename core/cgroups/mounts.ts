@@ -10,15 +10,14 @@ export interface MountInfo {
   superOptions: string[];
 }
 
-/** Parses /proc/<pid>/mountinfo (octal escapes decoded). */
-export function parseMountInfo(text: string): MountInfo[] {
-  const decode = (s: string) => (s.includes("\\") ? s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))) : s);
-  return text.split("\n").filter(Boolean).map((line) => {
-    const [pre, post = ""] = line.split(" - ");
-    const f = pre!.split(" ");
-    const [fsType = "", , opts = ""] = post.split(" ");
-    return { root: decode(f[3] ?? ""), mountPoint: decode(f[4] ?? ""), fsType, superOptions: opts.split(",") };
-  });
+const decode = (s: string) => (s.includes("\\") ? s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))) : s);
+
+/** Parses one line of /proc/<pid>/mountinfo (octal escapes decoded). */
+export function parseMountLine(line: string): MountInfo {
+  const [pre, post = ""] = line.split(" - ");
+  const f = pre!.split(" ");
+  const [fsType = "", , opts = ""] = post.split(" ");
+  return { root: decode(f[3] ?? ""), mountPoint: decode(f[4] ?? ""), fsType, superOptions: opts.split(",") };
 }
 
 /** The host directory of cgroup `path` in a hierarchy mounted at `m` (which may show only a subtree). */

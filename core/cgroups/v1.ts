@@ -16,21 +16,29 @@ export interface V1Hierarchy {
 /** The hierarchies a pod gets a cgroup in: systemd's, and those of the limit, device and accounting controllers. */
 const POD_CONTROLLERS = new Set(["name=systemd", "cpu", "cpuacct", "memory", "pids", "devices"]);
 
-/** The pod hierarchies of a process from its mounts and /proc/<pid>/cgroup ("id:controllers:path" lines). */
-export function parseV1Hierarchies(mounts: readonly MountInfo[], selfCgroup: string): V1Hierarchy[] {
-  const out: V1Hierarchy[] = [];
-  for (const line of selfCgroup.split("\n")) {
+/** The v1 hierarchies a pod gets a cgroup in, from /proc/<pid>/cgroup ("id:controllers:path" lines). */
+export function podHierarchies(selfCgroup: string): Omit<V1Hierarchy, "dir">[] {
+  return selfCgroup.split("\n").flatMap((line) => {
     const [, list = "", ...rest] = line.split(":");
     const controllers = list.split(",").filter(Boolean);
-    if (!controllers.some((c) => POD_CONTROLLERS.has(c))) continue;
-    const m = mounts.find((x) => x.fsType === "cgroup" && controllers.every((c) => x.superOptions.includes(c)));
-    const path = rest.join(":");
-    if (m) out.push({ controllers, path, dir: cgroupDir(m, path) });
-  }
-  return out;
+    return controllers.some((c) => POD_CONTROLLERS.has(c)) ? [{ controllers, path: rest.join(":") }] : [];
+  });
 }
 
-/** The v1 manager over `hierarchies` (from parseV1Hierarchies): limits as systemd v233 wrote them. */
+/** The first mount in `mounts` of the v1 hierarchy of `controllers`. */
+export function v1Mount(mounts: readonly MountInfo[], controllers: readonly string[]): MountInfo | undefined {
+  return mounts.find((x) => x.fsType === "cgroup" && controllers.every((c) => x.superOptions.includes(c)));
+}
+
+/** The pod hierarchies (from podHierarchies) that are mounted in `mounts`, with their directories. */
+export function mountedHierarchies(mounts: readonly MountInfo[], wanted: readonly Omit<V1Hierarchy, "dir">[]): V1Hierarchy[] {
+  return wanted.flatMap((h) => {
+    const m = v1Mount(mounts, h.controllers);
+    return m ? [{ ...h, dir: cgroupDir(m, h.path) }] : [];
+  });
+}
+
+/** The v1 manager over `hierarchies` (from mountedHierarchies): limits as systemd v233 wrote them. */
 export function cgroupV1(hierarchies: readonly V1Hierarchy[]): CgroupManager {
   const index = (c: string) => hierarchies.findIndex((h) => h.controllers.includes(c));
   const main = hierarchies[Math.max(0, index("name=systemd"))]!;
