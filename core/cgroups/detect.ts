@@ -7,9 +7,9 @@ import { cgroupV1, mountedHierarchies, podHierarchies, v1Mount } from "./v1.ts";
 import { cgroupV2 } from "./v2.ts";
 
 /**
- * The lines of /proc/self/mountinfo, read only as far as they are consumed. Every exited pod keeps
- * its overlay mounts until gc, as rkt's do, so the file grows with them (~3.7 KiB and ~0.1 ms of
- * the kernel's time per 16 pods here), while the cgroup mounts come first, from boot.
+ * The lines of a mountinfo file (this process's by default), read only as far as they are consumed.
+ * Every exited pod keeps its overlays mounted until gc, as rkt's do, so the file grows with them
+ * (~0.1 ms of the kernel's time per 16 mounts here), while the cgroup mounts come first, from boot.
  */
 export function* mountInfoLines(path = "/proc/self/mountinfo", chunk = 16 * 1024): Generator<string> {
   const fd = openSync(path, "r");
