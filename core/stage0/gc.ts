@@ -12,7 +12,7 @@ import { checkCanRemove } from "../pods/state.ts";
 import { podDirs } from "../pods/uuid.ts";
 import { runStage1Gc } from "./stage1-exec.ts";
 import { podStage1Tree } from "./stage1-pod.ts";
-import { deletePodDir } from "./teardown.ts";
+import { deletePodDir, mountPoints } from "./teardown.ts";
 
 /** What gc did with one pod, for the command to report. */
 export type GcEvent =
@@ -49,16 +49,22 @@ function markUnlocked(paths: DataPaths, from: PodStateDir, to: PodStateDir, even
   }
 }
 
-async function sweep(g: GlobalOptions, pod: LockedPod, stage1Gc: Stage1Gc): Promise<void> {
+/**
+ * Deletes a garbage pod: stage1's gc, then its directory. `points`, the mount table as gc read it
+ * once (deletePodDir), serves pods of the built-in stage1, whose gc mounts nothing; a stage1
+ * image's gc is a program of its own, so its pod gets the table as it is afterwards.
+ */
+async function sweep(g: GlobalOptions, pod: LockedPod, stage1Gc: Stage1Gc, points?: string[]): Promise<void> {
   try {
     // rkt's stage0.GC: a pod that ran leaves the metadata service first; failing that only warns
     if (pod.dir === "exited-garbage") {
       const { unregisterPod } = await import("../mds/client.ts");
       await unregisterPod(pod.path, pod.uuid).catch((e) => warn(`could not unregister pod "${pod.uuid}" with the metadata service: ${messageOf(causeChain(e).at(-1))}`));
     }
-    if (podStage1Tree(pod.path) !== undefined) await runStage1Gc(g, pod.path, pod.uuid);
+    const image = podStage1Tree(pod.path) !== undefined;
+    if (image) await runStage1Gc(g, pod.path, pod.uuid);
     else await stage1Gc(pod.uuid, pod.path);
-    deletePodDir(pod.uuid, pod.path);
+    deletePodDir(pod.uuid, pod.path, image ? undefined : points);
   } finally {
     pod.lock.release();
   }
@@ -80,6 +86,8 @@ export async function gcPods(g: GlobalOptions, opts: GcOptions, stage1Gc: Stage1
     events.push({ uuid, action: "marked" });
   }
   if (opts.markOnly) return events;
+  // read once, when the first pod goes: each pod's mounts are below its own directory
+  let points: string[] | undefined;
   for (const { uuid, dir } of podDirs(paths)) {
     if (dir !== "exited-garbage" && dir !== "garbage") continue;
     const path = paths.podDir(dir, uuid);
@@ -90,7 +98,7 @@ export async function gcPods(g: GlobalOptions, opts: GcOptions, stage1Gc: Stage1
     }
     const pod = lockPod(paths, uuid, dir);
     if (!pod) continue; // another gc or rm is deleting it
-    await sweep(g, pod, stage1Gc);
+    await sweep(g, pod, stage1Gc, (points ??= mountPoints()));
     events.push({ uuid, action: "removed" });
   }
   return events;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MNT } from "../../ffi/constants.ts";
 import { recordingSys } from "../../ffi/sys.ts";
-import { mountsBelow, unmountAll } from "./teardown.ts";
+import { mountPoints, mountsBelow, unmountAll } from "./teardown.ts";
 
 const MOUNTINFO = [
   "22 1 0:21 / / rw - ext4 /dev/vda rw",
@@ -13,16 +13,16 @@ const MOUNTINFO = [
 
 describe("pod teardown", () => {
   test("finds the mounts below a pod directory, decoding mountinfo escapes", () => {
-    expect(mountsBelow("/data/pods/run/u", MOUNTINFO)).toEqual([
+    expect(mountsBelow("/data/pods/run/u", mountPoints(MOUNTINFO))).toEqual([
       "/data/pods/run/u/stage1/rootfs/opt/stage2/a/rootfs",
       "/data/pods/run/u/stage1/rootfs/opt/stage2/a/rootfs/proc",
     ]);
-    expect(mountsBelow("/data/pods/run/u2", MOUNTINFO)).toEqual(["/data/pods/run/u2/with space"]);
+    expect(mountsBelow("/data/pods/run/u2", mountPoints(MOUNTINFO))).toEqual(["/data/pods/run/u2/with space"]);
   });
 
   test("unmounts deepest first and detaches a busy mount", () => {
     const sys = recordingSys({ failAt: 2, errno: 16 });
-    unmountAll(mountsBelow("/data/pods/run/u", MOUNTINFO), sys);
+    unmountAll(mountsBelow("/data/pods/run/u", mountPoints(MOUNTINFO)), sys);
     expect(sys.calls).toEqual([
       { op: "umount", args: ["/data/pods/run/u/stage1/rootfs/opt/stage2/a/rootfs/proc"] },
       { op: "umount", args: ["/data/pods/run/u/stage1/rootfs/opt/stage2/a/rootfs"] },

@@ -9,13 +9,15 @@ import { SyscallError } from "../../ffi/errors.ts";
 import { linuxSys, type Sys } from "../../ffi/sys.ts";
 import { RktError } from "../errors.ts";
 
-/** Mount points at or below `dir` in `mountinfo` (this process's by default), deepest last. */
-export function mountsBelow(dir: string, mountinfo = readFileSync("/proc/self/mountinfo", "utf8")): string[] {
+/** The mount points of `mountinfo` (this process's by default), escapes decoded, in mount order. */
+export function mountPoints(mountinfo = readFileSync("/proc/self/mountinfo", "utf8")): string[] {
   const decode = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-  return mountinfo
-    .split("\n")
-    .map((l) => decode(l.split(" ")[4] ?? ""))
-    .filter((m) => m === dir || m.startsWith(dir + "/"));
+  return mountinfo.split("\n").map((l) => decode(l.split(" ")[4] ?? ""));
+}
+
+/** The mount points (from mountPoints, this process's by default) at or below `dir`, deepest last. */
+export function mountsBelow(dir: string, points = mountPoints()): string[] {
+  return points.filter((m) => m === dir || m.startsWith(dir + "/"));
 }
 
 /** Unmounts every mount point of `mounts` (from mountsBelow), deepest first; busy ones are detached. */
@@ -36,10 +38,14 @@ export function unmountBelow(dir: string): void {
   unmountAll(mountsBelow(dir));
 }
 
-/** Deletes pod directory `path`: mounts, files, and the `pod` manifest last. */
-export function deletePodDir(uuid: string, path: string): void {
+/**
+ * Deletes pod directory `path`: mounts, files, and the `pod` manifest last. `points` (from
+ * mountPoints) lets gc read the mount table once for all its pods: exited pods keep their overlays
+ * mounted until gc, so with N of them it is N lines long, and reading it per pod made gc quadratic.
+ */
+export function deletePodDir(uuid: string, path: string, points?: string[]): void {
   try {
-    unmountBelow(path);
+    unmountAll(mountsBelow(path, points));
     for (const entry of ["stage1", "overlay", "appsinfo", "sharedVolumes"]) rmSync(join(path, entry), { recursive: true, force: true });
     rmSync(path, { recursive: true, force: true });
   } catch (e) {
