@@ -1,5 +1,5 @@
-// The cgroup mounts of a process, from its /proc/<pid>/mountinfo (proc(5)), and the host directory
-// of a cgroup path in one of them. Pure.
+// A process's mounts, from its /proc/<pid>/mountinfo (proc(5)), and the host directory of a cgroup
+// path in a cgroup mount. Pure.
 
 /** One line of /proc/<pid>/mountinfo, split into the fields cgroup discovery needs. */
 export interface MountInfo {

@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { MNT } from "../../ffi/constants.ts";
 import { SyscallError } from "../../ffi/errors.ts";
 import { linuxSys, type Sys } from "../../ffi/sys.ts";
+import { parseMountLine } from "../cgroups/mounts.ts";
 import { RktError } from "../errors.ts";
 
 /** The mount points of `mountinfo` (this process's by default), escapes decoded, in mount order. */
 export function mountPoints(mountinfo = readFileSync("/proc/self/mountinfo", "utf8")): string[] {
-  const decode = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-  return mountinfo.split("\n").map((l) => decode(l.split(" ")[4] ?? ""));
+  return mountinfo.split("\n").map((l) => parseMountLine(l).mountPoint);
 }
 
 /** The mount points (from mountPoints, this process's by default) at or below `dir`, deepest last. */
