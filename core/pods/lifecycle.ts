@@ -39,9 +39,21 @@ export function movePod(paths: DataPaths, pod: LockedPod, to: PodStateDir): Lock
   return { ...pod, dir: to, path: target };
 }
 
-/** Locks the pod in `dir` (exclusively, without waiting); undefined when someone else holds it. */
-export function lockPod(paths: DataPaths, uuid: string, dir: PodStateDir): LockedPod | undefined {
+/** How long a refused exclusive lock is tried again: a reader's probe holds it for microseconds. */
+const PROBE_WAIT_MS = 20;
+
+/**
+ * Locks the pod in `dir`; undefined when another process holds it. Exclusive, to start, move or
+ * delete the pod: a refusal is tried again for PROBE_WAIT_MS, since `rkt status` and `rkt list`
+ * probe the lock (shared) for a moment, while the process that owns a pod holds it far longer.
+ * `shared`: gc's mark of an exited pod, which only a live owner refuses, at once.
+ */
+export function lockPod(paths: DataPaths, uuid: string, dir: PodStateDir, opts: { shared?: boolean } = {}): LockedPod | undefined {
   const path = paths.podDir(dir, uuid);
-  const lock = tryLock(path);
+  let lock = tryLock(path, opts);
+  for (let waited = 0; !lock && !opts.shared && waited < PROBE_WAIT_MS; waited++) {
+    Bun.sleepSync(1);
+    lock = tryLock(path);
+  }
   return lock && { uuid, dir, path, lock };
 }

@@ -48,9 +48,13 @@ export function locatePod(paths: DataPaths, uuid: string): PodRef {
   throw new NotFoundError(`cannot find pod "${uuid}": no such pod`);
 }
 
-/** Whether some process holds the pod directory's lock (probe with a non-blocking exclusive lock). */
+/**
+ * Whether a process owns the pod (holds its directory's lock exclusively). The probe is a
+ * non-blocking shared lock, as rkt's getPod: readers never refuse one another, gc's mark or, for
+ * more than a moment, a process that takes the lock to start, move or delete the pod.
+ */
 export function isPodLocked(path: string): boolean {
-  const lock = tryLock(path);
+  const lock = tryLock(path, { shared: true });
   lock?.release();
   return lock === undefined;
 }
@@ -63,7 +67,7 @@ export function podState(paths: DataPaths, uuid: string): PodRef & { state: PodS
   for (let attempt = 0; attempt < 5; attempt++) {
     const ref = locatePod(paths, uuid);
     try {
-      return { ...ref, state: deriveState(ref.dir, isPodLocked(ref.path)) };
+      return { ...ref, state: deriveState(ref.dir, () => isPodLocked(ref.path)) };
     } catch (e) {
       if ((e as { code?: string }).code !== "ENOENT") throw e;
     }

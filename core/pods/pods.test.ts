@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NotFoundError, PodStateError, UsageError } from "../errors.ts";
-import { dataPaths } from "../paths.ts";
+import { tryLock } from "../lock.ts";
+import { dataPaths, type PodStateDir } from "../paths.ts";
 import { createPod, lockPod, movePod } from "./lifecycle.ts";
 import { listPods, podInfo, podState } from "./pod.ts";
 import { checkCanRemove, checkCanStop, deriveState, stateName } from "./state.ts";
@@ -41,13 +42,21 @@ describe("pod UUIDs", () => {
 
 describe("pod state", () => {
   test("is derived from the directory and the lock, as rkt's table", () => {
-    expect(deriveState("prepare", true)).toBe("preparing");
-    expect(deriveState("prepare", false)).toBe("aborted-prepare");
-    expect(deriveState("run", true)).toBe("running");
-    expect(deriveState("run", false)).toBe("exited");
-    expect(deriveState("exited-garbage", false)).toBe("exited-garbage");
-    expect(deriveState("garbage", true)).toBe("deleting");
+    const held = () => true;
+    const free = () => false;
+    expect(deriveState("prepare", held)).toBe("preparing");
+    expect(deriveState("prepare", free)).toBe("aborted-prepare");
+    expect(deriveState("run", held)).toBe("running");
+    expect(deriveState("run", free)).toBe("exited");
+    expect(deriveState("exited-garbage", free)).toBe("exited-garbage");
+    expect(deriveState("garbage", held)).toBe("deleting");
     expect(stateName("aborted-prepare")).toBe("aborted prepare");
+    // as rkt's getPod: an embryo or prepared pod's lock is not probed
+    const unasked = () => {
+      throw new Error("probed");
+    };
+    expect(deriveState("embryo", unasked)).toBe("embryo");
+    expect(deriveState("prepared", unasked)).toBe("prepared");
   });
 
   test("guards throw PodStateError naming what was expected", () => {
@@ -67,6 +76,44 @@ describe("pod state", () => {
     run.lock.release();
     expect(podState(p, pod.uuid).state).toBe("exited");
     expect(readdirSync(join(p.pods, "embryo"))).toEqual([]);
+  });
+
+  test("another reader's probe or gc's mark (a shared lock) does not make an exited pod look running", () => {
+    const p = paths();
+    const pod = movePod(p, createPod(p), "run");
+    pod.lock.release();
+    using reader = tryLock(pod.path, { shared: true })!;
+    expect(podState(p, pod.uuid).state).toBe("exited");
+    const mark = lockPod(p, pod.uuid, "run", { shared: true });
+    expect(mark).toBeDefined();
+    mark?.lock.release();
+    void reader;
+  });
+
+  test("readers polling a pod's state without pause never make its starter, gc or rm find it taken", async () => {
+    const p = paths();
+    const prepared = movePod(p, createPod(p), "prepared");
+    prepared.lock.release();
+    const poller = Bun.spawn([process.execPath, join(import.meta.dir, "../../test/helpers/pod-poller.ts"), p.root, prepared.uuid], { stdin: "pipe", stdout: "pipe" });
+    try {
+      const out = poller.stdout.getReader();
+      expect(new TextDecoder().decode((await out.read()).value)).toStartWith("polling");
+      // the locks of run-prepared (exclusive), gc's mark (shared) and gc's or rm's delete (exclusive)
+      const steps: [PodStateDir, PodStateDir, boolean][] = [["prepared", "run", false], ["run", "exited-garbage", true], ["exited-garbage", "prepared", false]];
+      const cycle = (): PodStateDir | undefined => {
+        for (const [from, to, shared] of steps) {
+          const pod = lockPod(p, prepared.uuid, from, { shared });
+          if (!pod) return from;
+          movePod(p, pod, to).lock.release();
+        }
+      };
+      let refused: PodStateDir | undefined;
+      for (let i = 0; i < 300 && !refused; i++) refused = cycle();
+      expect(refused).toBeUndefined();
+    } finally {
+      poller.stdin.end();
+      await poller.exited;
+    }
   });
 
   test("an abandoned prepare is 'aborted prepare'", () => {

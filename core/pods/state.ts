@@ -16,21 +16,25 @@ export type PodState =
   | "exited-garbage"
   | "garbage";
 
-/** State from (directory, lock held by a live process), layout.md §2. */
-export function deriveState(dir: PodStateDir, locked: boolean): PodState {
+/**
+ * State from (directory, lock held by a live process), layout.md §2. `locked` is asked only where
+ * the lock tells states apart: an embryo or prepared pod is that whatever holds its lock (rkt's
+ * getPod does not probe them), so that a reader never holds the lock a starter is taking.
+ */
+export function deriveState(dir: PodStateDir, locked: () => boolean): PodState {
   switch (dir) {
     case "embryo":
       return "embryo";
     case "prepare":
-      return locked ? "preparing" : "aborted-prepare";
+      return locked() ? "preparing" : "aborted-prepare";
     case "prepared":
       return "prepared";
     case "run":
-      return locked ? "running" : "exited";
+      return locked() ? "running" : "exited";
     case "exited-garbage":
-      return locked ? "exited-deleting" : "exited-garbage";
+      return locked() ? "exited-deleting" : "exited-garbage";
     case "garbage":
-      return locked ? "deleting" : "garbage";
+      return locked() ? "deleting" : "garbage";
   }
 }
 

@@ -34,11 +34,11 @@ function ctimeMs(path: string): number {
   return statSync(path).ctimeMs;
 }
 
-/** Moves every unlocked pod of `from` (exited / aborted) to `to`. */
+/** Moves every pod of `from` that no live process owns (exited / aborted) to `to`. */
 function markUnlocked(paths: DataPaths, from: PodStateDir, to: PodStateDir, events: GcEvent[]): void {
   for (const { uuid, dir } of podDirs(paths)) {
     if (dir !== from) continue;
-    const pod = lockPod(paths, uuid, from);
+    const pod = lockPod(paths, uuid, from, { shared: true });
     if (!pod) continue;
     try {
       movePod(paths, pod, to);
