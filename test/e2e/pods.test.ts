@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { rktContext, type RktContext } from "../helpers/context.ts";
 import { busyboxAci } from "../helpers/images.ts";
 import { requires } from "../helpers/requires.ts";
+import { startPod } from "./stage1-helpers.ts";
 
 let dir: string;
 let aci: string;
@@ -19,24 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Starts `rkt run` in the background; resolves once the pod is running, with its UUID. */
-async function startPod(ctx: RktContext, script: string, extra: string[] = []) {
-  const uuidFile = join(ctx.tmp, `uuid-${Math.random()}`);
-  const proc = Bun.spawn(ctx.argv(["--insecure-options=image", "run", "--net=host", `--uuid-file-save=${uuidFile}`, ...extra, aci, "--exec=/bin/sh", "--", "-c", script]), {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      const uuid = readFileSync(uuidFile, "utf8");
-      if (ctx.rkt(["status", "--wait-ready=5s", uuid]).stdout.startsWith("state=running")) return { uuid, proc };
-    } catch {
-      // not yet
-    }
-    await Bun.sleep(25);
-  }
-  throw new Error("pod did not start");
-}
+/** `rkt run` of a busybox app that runs `script`, in the background; resolves once it has started. */
+const shPod = (ctx: RktContext, script: string) => startPod(ctx, ["--net=host", aci, "--exec=/bin/sh", "--", "-c", script], { ready: true });
 
 /** Resolves once `proc`'s stdout has printed `text`. */
 async function outputSays(proc: { stdout: ReadableStream<Uint8Array> }, text: string): Promise<void> {
@@ -75,7 +60,7 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
 
   test("status of a running pod shows its pid; stop ends it and prints the quoted UUID", async () => {
     using ctx = rktContext();
-    const { uuid, proc } = await startPod(ctx, "sleep 100");
+    const { uuid, proc } = await shPod(ctx, "sleep 100");
     const status = ctx.rkt(["status", uuid]).stdout;
     expect(status).toMatch(/pid=\d+\nexited=false\n/);
     const pid = Number(/pid=(\d+)/.exec(status)![1]);
@@ -90,13 +75,13 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
   test("stop kills an app that ignores SIGTERM after the grace period; --force kills at once", async () => {
     using ctx = rktContext();
     // "ready" means the app was started, not that its shell got to the trap yet: it says when
-    const a = await startPod(ctx, "trap '' TERM; echo trapped; while :; do sleep 1; done");
+    const a = await shPod(ctx, "trap '' TERM; echo trapped; while :; do sleep 1; done");
     await outputSays(a.proc, "trapped");
     const t0 = Date.now();
     ctx.rkt(["stop", a.uuid]);
     await a.proc.exited;
     expect(Date.now() - t0).toBeGreaterThan(4000);
-    const b = await startPod(ctx, "trap '' TERM; echo trapped; sleep 100");
+    const b = await shPod(ctx, "trap '' TERM; echo trapped; sleep 100");
     await outputSays(b.proc, "trapped");
     const t1 = Date.now();
     ctx.rkt(["stop", "--force", b.uuid]);
@@ -106,7 +91,7 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
 
   test("enter runs a command in the running app's namespaces and root, with its exit code", async () => {
     using ctx = rktContext();
-    const { uuid, proc } = await startPod(ctx, "sleep 100");
+    const { uuid, proc } = await shPod(ctx, "sleep 100");
     const r = ctx.rkt(["enter", uuid, "--", "/bin/sh", "-c", "hostname; cat /etc/hostname; echo pid=$$; exit 4"]);
     // a small PID: the command is in the pod's PID namespace
     expect(r.stdout).toMatch(new RegExp(`^rkt-${uuid}\nrkt-${uuid}\npid=\\d\n$`));
@@ -121,7 +106,7 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
 
   test("status --wait waits for the pod to exit", async () => {
     using ctx = rktContext();
-    const { uuid, proc } = await startPod(ctx, "sleep 0.5; exit 2");
+    const { uuid, proc } = await shPod(ctx, "sleep 0.5; exit 2");
     const r = ctx.rkt(["status", "--wait", uuid]);
     expect(r.stdout).toContain("state=exited");
     expect(r.stdout).toContain("app-busybox=2");
@@ -149,7 +134,7 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
 
   test("orphans of a double-forking app leave no zombie", async () => {
     using ctx = rktContext();
-    const { uuid, proc } = await startPod(ctx, "(sleep 0.2 &); sleep 100");
+    const { uuid, proc } = await shPod(ctx, "(sleep 0.2 &); sleep 100");
     await Bun.sleep(600);
     const pid = Number(/pid=(\d+)/.exec(ctx.rkt(["status", uuid]).stdout)![1]);
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
@@ -165,7 +150,7 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
     const prepared = ctx.rkt(["--insecure-options=image", "prepare", "--quiet", aci]).stdout.trim();
     expect(ctx.rkt(["--insecure-options=image", "run", "--net=host", aci, "--exec=/bin/true"]).code).toBe(0);
     const exited = JSON.parse(ctx.rkt(["list", "--format=json"]).stdout).find((p: { state: string }) => p.state === "exited").name;
-    const { uuid: running, proc } = await startPod(ctx, "sleep 100");
+    const { uuid: running, proc } = await shPod(ctx, "sleep 100");
     const refused = ctx.rkt(["rm", running]);
     expect(refused.code).toBe(254);
     expect(refused.stderr).toContain("is running");
@@ -185,7 +170,7 @@ describe.skipIf(!!requires("root", "busybox"))("pod lifecycle", () => {
 
   test("a pod whose stage1 was killed with SIGKILL is collected, mounts included", async () => {
     using ctx = rktContext();
-    const { uuid, proc } = await startPod(ctx, "sleep 100");
+    const { uuid, proc } = await shPod(ctx, "sleep 100");
     proc.kill(9);
     await proc.exited;
     await Bun.sleep(200);
